@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IDroneMecRegistry} from "../interfaces/IDroneMecRegistry.sol";
+import {IOffloadingPolicy} from "../interfaces/IOffloadingPolicy.sol";
+import {PackedServer, PackedServerLib} from "./libraries/PackedServer.sol";
+
+/// @title Drone-aided MEC registry (DMEC)
+/// @notice See IDroneMecRegistry. Storage layout is chosen for gas: every server is one slot
+/// (a policy evaluation reads one slot per server), and every device owns two slots (its
+/// record and its latest task) that are written at registration and then rewritten, never
+/// freshly allocated, by each task. A task therefore costs rewrites of warm-able slots instead
+/// of a new 22,100-gas slot, and the event log, which is as tamper-proof as storage, keeps the
+/// full history.
+contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
+    // ---------------------------------------------------------------- types
+
+    /// @dev One slot. Servers form a singly linked list through `next`, newest first, so that
+    /// admission writes one new slot (the record) and enumeration reads one slot per server.
+    struct ServerRecord {
+        address next; // the next active server in the list; zero at the tail and once revoked
+        int32 x; // position, metres
+        int32 y; // position, metres
+        uint24 capacityMcps; // megacycles per second; non-zero for every admitted server
+        Membership membership;
+    }
+
+    /// @dev One slot: the head of the server list and its length.
+    struct ServerList {
+        address head; // newest active server
+        uint32 count; // number of active servers, at most MAX_SERVERS
+    }
+
+    /// @dev One slot.
+    struct DroneRecord {
+        address authorizedBy; // the admitted server that authorized the drone
+        int32 x; // current position, metres
+        int32 y; // current position, metres
+        Membership membership;
+    }
+
+    /// @dev One slot; rewritten by every task of the device.
+    struct DeviceRecord {
+        address hub; // the drone that relays the device's tasks
+        uint8 policyId; // index + 1 into _policies; 0 while unset
+        Membership membership;
+        TaskState taskState; // state of the latest task
+        uint32 taskCount; // sequence number of the latest task
+        uint16 taskKind; // kind of the latest task (kept here: the task slot is full)
+    }
+
+    /// @dev One slot; the device's latest task, rewritten by every task of the device.
+    struct LatestTask {
+        address server; // currently assigned server
+        uint32 assignedAt; // block time of the current assignment (uint32 seconds: until 2106)
+        uint32 dataKb; // data amount, kilobytes
+        uint32 computeMegacycles; // computation amount, megacycles
+    }
+
+    // ---------------------------------------------------------------- constants
+
+    /// @notice May admit and revoke MEC servers: the paper's agent.
+    bytes32 public constant AGENT_ROLE = keccak256("AGENT_ROLE");
+    /// @notice May add offloading policies to the catalogue.
+    bytes32 public constant POLICY_ADMIN_ROLE = keccak256("POLICY_ADMIN_ROLE");
+    /// @notice Bound on active servers: every policy evaluation reads all of them.
+    uint256 public constant MAX_SERVERS = 256;
+    /// @notice Bound on policies: ids are uint8 and 0 means "none".
+    uint256 public constant MAX_POLICIES = 255;
+    /// @notice Bound on tasks in one `submitTasks` call.
+    uint256 public constant MAX_BATCH = 256;
+
+    /// @inheritdoc IDroneMecRegistry
+    uint32 public immutable TASK_TIMEOUT_S;
+
+    // ---------------------------------------------------------------- storage
+
+    ServerList private _serverList;
+    mapping(address server => ServerRecord) private _servers;
+    mapping(address drone => DroneRecord) private _drones;
+    mapping(address device => DeviceRecord) private _devices;
+    mapping(address device => LatestTask) private _latestTasks;
+    IOffloadingPolicy[] private _policies;
+
+    // ---------------------------------------------------------------- modifiers
+
+    modifier onlyActiveServer() {
+        if (_servers[msg.sender].membership != Membership.Active) revert ServerNotActive(msg.sender);
+        _;
+    }
+
+    modifier onlyActiveDrone() {
+        if (_drones[msg.sender].membership != Membership.Active) revert DroneNotActive(msg.sender);
+        _;
+    }
+
+    // ---------------------------------------------------------------- constructor
+
+    /// @param taskTimeoutS Seconds a server has to answer before its task can be reassigned.
+    constructor(uint32 taskTimeoutS) {
+        TASK_TIMEOUT_S = taskTimeoutS;
+        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        _grantRole(AGENT_ROLE, msg.sender);
+        _grantRole(POLICY_ADMIN_ROLE, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- external: registration
+
+    /// @inheritdoc IDroneMecRegistry
+    function registerServer(
+        address server,
+        int32 x,
+        int32 y,
+        uint24 capacityMcps
+    ) external onlyRole(AGENT_ROLE) {
+        if (server == address(0)) revert ZeroAddress();
+        if (capacityMcps == 0) revert ZeroCapacity();
+        if (_servers[server].membership != Membership.None) revert ServerAlreadyRegistered(server);
+        ServerList memory list = _serverList;
+        if (list.count >= MAX_SERVERS) revert TooManyServers(MAX_SERVERS);
+
+        _servers[server] = ServerRecord({
+            next: list.head,
+            x: x,
+            y: y,
+            capacityMcps: capacityMcps,
+            membership: Membership.Active
+        });
+        _serverList = ServerList({head: server, count: list.count + 1});
+        emit ServerRegistered(server, x, y, capacityMcps);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function revokeServer(address server) external onlyRole(AGENT_ROLE) {
+        ServerRecord storage record = _servers[server];
+        if (record.membership != Membership.Active) revert ServerNotActive(server);
+
+        ServerList memory list = _serverList;
+        if (list.head == server) {
+            _serverList.head = record.next;
+        } else {
+            // Walk to the predecessor; bounded by MAX_SERVERS, and it exists because `server`
+            // is active and every active server is on the list.
+            address previous = list.head;
+            while (_servers[previous].next != server) previous = _servers[previous].next;
+            _servers[previous].next = record.next;
+        }
+        _serverList.count = list.count - 1;
+        record.next = address(0);
+        record.membership = Membership.Revoked;
+        emit ServerRevoked(server, msg.sender);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function registerDrone(address drone, int32 x, int32 y) external onlyActiveServer {
+        if (drone == address(0)) revert ZeroAddress();
+        if (_drones[drone].membership != Membership.None) revert DroneAlreadyRegistered(drone);
+        _drones[drone] =
+            DroneRecord({authorizedBy: msg.sender, x: x, y: y, membership: Membership.Active});
+        emit DroneRegistered(drone, msg.sender, x, y);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function updateDronePosition(int32 x, int32 y) external onlyActiveDrone {
+        DroneRecord storage drone = _drones[msg.sender];
+        drone.x = x;
+        drone.y = y;
+        emit DroneMoved(msg.sender, x, y);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function revokeDrone(address drone) external {
+        DroneRecord storage record = _drones[drone];
+        if (record.membership != Membership.Active) revert DroneNotActive(drone);
+        if (msg.sender != record.authorizedBy && !hasRole(AGENT_ROLE, msg.sender)) {
+            revert NotDroneAuthority(msg.sender, drone);
+        }
+        record.membership = Membership.Revoked;
+        emit DroneRevoked(drone, msg.sender);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function registerDevice(address device) external onlyActiveDrone {
+        if (device == address(0)) revert ZeroAddress();
+        if (_devices[device].membership != Membership.None) revert DeviceAlreadyRegistered(device);
+        _devices[device] = DeviceRecord({
+            hub: msg.sender,
+            policyId: 0,
+            membership: Membership.Active,
+            taskState: TaskState.None,
+            taskCount: 0,
+            taskKind: 0
+        });
+        // Pre-write the task slot (assignedAt holds the registration time until the first
+        // task) so that the device's first task rewrites it for 5,000 gas instead of
+        // allocating it for 22,100: registration pays once, every task is equally cheap.
+        _latestTasks[device].assignedAt = uint32(block.timestamp);
+        emit DeviceRegistered(device, msg.sender);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function addDroneToDevice(address device, address newDrone) external onlyActiveDrone {
+        DeviceRecord storage record = _activeDeviceOfCaller(device);
+        if (_drones[newDrone].membership != Membership.Active) revert DroneNotActive(newDrone);
+        record.hub = newDrone;
+        emit DeviceMoved(device, msg.sender, newDrone);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function revokeDevice(address device) external {
+        DeviceRecord storage record = _devices[device];
+        if (record.membership != Membership.Active) revert DeviceNotActive(device);
+        if (msg.sender != record.hub && !hasRole(AGENT_ROLE, msg.sender)) {
+            revert NotDeviceAuthority(msg.sender, device);
+        }
+        record.membership = Membership.Revoked;
+        emit DeviceRevoked(device, msg.sender);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function registerPolicy(
+        IOffloadingPolicy policy
+    ) external onlyRole(POLICY_ADMIN_ROLE) returns (uint8 policyId) {
+        if (address(policy).code.length == 0) revert PolicyNotContract(address(policy));
+        if (_policies.length >= MAX_POLICIES) revert TooManyPolicies(MAX_POLICIES);
+        _policies.push(policy);
+        policyId = uint8(_policies.length);
+        emit PolicyRegistered(policyId, address(policy), policy.name());
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function addOffloadingPolicy(address device, uint8 policyId) external onlyActiveDrone {
+        DeviceRecord storage record = _activeDeviceOfCaller(device);
+        _policy(policyId);
+        record.policyId = policyId;
+        emit OffloadingPolicySet(device, policyId, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- external: tasks
+
+    /// @inheritdoc IDroneMecRegistry
+    function submitTask(
+        address device,
+        uint32 dataKb,
+        uint32 computeMegacycles,
+        uint16 kind
+    ) external returns (uint256 taskId) {
+        DroneRecord memory drone = _callerDrone();
+        taskId = _submitTask(
+            drone,
+            _candidateServers(address(0)),
+            TaskRequest({
+                device: device,
+                dataKb: dataKb,
+                computeMegacycles: computeMegacycles,
+                kind: kind
+            })
+        );
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function submitTasks(
+        TaskRequest[] calldata tasks
+    ) external returns (uint256[] memory taskIds) {
+        uint256 count = tasks.length;
+        if (count == 0) revert EmptyBatch();
+        if (count > MAX_BATCH) revert BatchTooLarge(count, MAX_BATCH);
+        DroneRecord memory drone = _callerDrone();
+        // Read the server list once for the whole batch.
+        PackedServer[] memory servers = _candidateServers(address(0));
+        taskIds = new uint256[](count);
+        // Bounded by MAX_BATCH.
+        for (uint256 i = 0; i < count; ++i) {
+            taskIds[i] = _submitTask(drone, servers, tasks[i]);
+        }
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function submitResult(uint256 taskId, bytes32 resultDigest) external {
+        (address device, DeviceRecord storage record) = _outstandingTask(taskId);
+        LatestTask memory task = _latestTasks[device];
+        if (msg.sender != task.server) revert NotAssignedServer(msg.sender, taskId, task.server);
+        record.taskState = TaskState.Completed;
+        emit TaskCompleted(
+            device, msg.sender, taskId, resultDigest, uint32(block.timestamp) - task.assignedAt
+        );
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function reassignTask(uint256 taskId) external {
+        (address device, DeviceRecord storage record) = _outstandingTask(taskId);
+        if (msg.sender != record.hub) revert NotDeviceHub(msg.sender, device, record.hub);
+        DroneRecord memory drone = _callerDrone();
+        LatestTask storage task = _latestTasks[device];
+        address previous = task.server;
+        uint256 timesOutAt = uint256(task.assignedAt) + TASK_TIMEOUT_S;
+        if (block.timestamp < timesOutAt && _servers[previous].membership == Membership.Active) {
+            revert TaskNotTimedOut(taskId, timesOutAt);
+        }
+        address server = _select(
+            record.policyId,
+            _candidateServers(previous),
+            _taskContext(taskId, drone, task.dataKb, task.computeMegacycles, record.taskKind)
+        );
+        task.server = server;
+        task.assignedAt = uint32(block.timestamp);
+        emit TaskReassigned(device, previous, server, taskId, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- external: views
+
+    /// @inheritdoc IDroneMecRegistry
+    function queryDrone(address device) external view returns (address) {
+        return _devices[device].hub;
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function queryOffloading(
+        address device,
+        uint32 dataKb,
+        uint32 computeMegacycles,
+        uint16 kind
+    ) external view returns (address) {
+        DeviceRecord memory record = _devices[device];
+        if (record.membership != Membership.Active) revert DeviceNotActive(device);
+        return _select(
+            record.policyId,
+            _candidateServers(address(0)),
+            _taskContext(
+                _taskId(device, record.taskCount + 1),
+                _drones[record.hub],
+                dataKb,
+                computeMegacycles,
+                kind
+            )
+        );
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function getTaskInfo(uint256 taskId) external view returns (TaskInfo memory) {
+        address device = address(uint160(taskId >> 96));
+        uint32 sequence = uint32(taskId);
+        DeviceRecord memory record = _devices[device];
+        if (sequence == 0 || sequence > record.taskCount || taskId != _taskId(device, sequence)) {
+            revert UnknownTask(taskId);
+        }
+        if (sequence != record.taskCount) {
+            revert TaskNotInStorage(taskId, _taskId(device, record.taskCount));
+        }
+        LatestTask memory task = _latestTasks[device];
+        return TaskInfo({
+            taskId: taskId,
+            device: device,
+            server: task.server,
+            dataKb: task.dataKb,
+            computeMegacycles: task.computeMegacycles,
+            kind: record.taskKind,
+            assignedAt: task.assignedAt,
+            state: record.taskState
+        });
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function getServerInfo(address server) external view returns (ServerInfo memory) {
+        ServerRecord memory record = _servers[server];
+        return ServerInfo({
+            account: server,
+            x: record.x,
+            y: record.y,
+            capacityMcps: record.capacityMcps,
+            membership: record.membership
+        });
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function getServers() external view returns (ServerInfo[] memory servers) {
+        servers = new ServerInfo[](_serverList.count);
+        address cursor = _serverList.head;
+        // Bounded by MAX_SERVERS.
+        for (uint256 i = 0; i < servers.length; ++i) {
+            ServerRecord memory record = _servers[cursor];
+            servers[i] = ServerInfo({
+                account: cursor,
+                x: record.x,
+                y: record.y,
+                capacityMcps: record.capacityMcps,
+                membership: record.membership
+            });
+            cursor = record.next;
+        }
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function serverCount() external view returns (uint256) {
+        return _serverList.count;
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function getDroneInfo(address drone) external view returns (DroneInfo memory) {
+        DroneRecord memory record = _drones[drone];
+        return DroneInfo({
+            authorizedBy: record.authorizedBy,
+            x: record.x,
+            y: record.y,
+            membership: record.membership
+        });
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function getDeviceInfo(address device) external view returns (DeviceInfo memory) {
+        DeviceRecord memory record = _devices[device];
+        return DeviceInfo({
+            hub: record.hub,
+            policyId: record.policyId,
+            membership: record.membership,
+            taskCount: record.taskCount,
+            latestTaskState: record.taskState
+        });
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function getPolicy(uint8 policyId) external view returns (IOffloadingPolicy) {
+        return _policy(policyId);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function policyCount() external view returns (uint256) {
+        return _policies.length;
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// @dev Places one task: checks, state, event. The caller is the (active) relaying drone.
+    function _submitTask(
+        DroneRecord memory drone,
+        PackedServer[] memory servers,
+        TaskRequest memory request
+    ) internal returns (uint256 taskId) {
+        DeviceRecord storage record = _activeDeviceOfCaller(request.device);
+        uint32 sequence = record.taskCount;
+        if (record.taskState == TaskState.Assigned) {
+            revert TaskOutstanding(request.device, _taskId(request.device, sequence));
+        }
+        // Unchecked: a uint32 sequence would need 4.3 billion tasks of one device to wrap.
+        unchecked {
+            ++sequence;
+        }
+        taskId = _taskId(request.device, sequence);
+        uint8 policyId = record.policyId;
+        address server = _select(
+            policyId,
+            servers,
+            _taskContext(taskId, drone, request.dataKb, request.computeMegacycles, request.kind)
+        );
+
+        record.taskCount = sequence;
+        record.taskState = TaskState.Assigned;
+        record.taskKind = request.kind;
+        _latestTasks[request.device] = LatestTask({
+            server: server,
+            assignedAt: uint32(block.timestamp),
+            dataKb: request.dataKb,
+            computeMegacycles: request.computeMegacycles
+        });
+        emit TaskSubmitted(
+            request.device,
+            msg.sender,
+            server,
+            taskId,
+            request.dataKb,
+            request.computeMegacycles,
+            request.kind,
+            policyId
+        );
+    }
+
+    /// @dev Asks the device's policy for a server among `servers`.
+    function _select(
+        uint8 policyId,
+        PackedServer[] memory servers,
+        IOffloadingPolicy.TaskContext memory context
+    ) internal view returns (address) {
+        if (policyId == 0) revert OffloadingPolicyNotSet(address(uint160(context.taskId >> 96)));
+        if (servers.length == 0) revert NoServerAvailable();
+        IOffloadingPolicy policy = _policies[policyId - 1];
+        uint256 index = policy.selectServer(servers, context);
+        if (index >= servers.length) {
+            revert InvalidPolicyChoice(address(policy), index, servers.length);
+        }
+        return servers[index].account();
+    }
+
+    /// @dev Active servers in list order, leaving out `excluded` (zero to leave out none).
+    function _candidateServers(address excluded) internal view returns (PackedServer[] memory) {
+        ServerList memory list = _serverList;
+        PackedServer[] memory servers = new PackedServer[](list.count);
+        uint256 found = 0;
+        address cursor = list.head;
+        // Bounded by MAX_SERVERS: the list holds exactly `count` servers.
+        while (cursor != address(0)) {
+            ServerRecord memory record = _servers[cursor];
+            if (cursor != excluded) {
+                servers[found] = PackedServerLib.pack(cursor, record.x, record.y, record.capacityMcps);
+                // Unchecked: found < count <= MAX_SERVERS.
+                unchecked {
+                    ++found;
+                }
+            }
+            cursor = record.next;
+        }
+        // Shrink the array in place when a server was left out.
+        assembly ("memory-safe") {
+            mstore(servers, found)
+        }
+        return servers;
+    }
+
+    function _taskContext(
+        uint256 taskId,
+        DroneRecord memory drone,
+        uint32 dataKb,
+        uint32 computeMegacycles,
+        uint16 kind
+    ) internal pure returns (IOffloadingPolicy.TaskContext memory) {
+        return IOffloadingPolicy.TaskContext({
+            taskId: taskId,
+            dataKb: dataKb,
+            computeMegacycles: computeMegacycles,
+            kind: kind,
+            droneX: drone.x,
+            droneY: drone.y
+        });
+    }
+
+    /// @dev The caller's drone record; reverts unless the caller is an active drone.
+    function _callerDrone() internal view returns (DroneRecord memory drone) {
+        drone = _drones[msg.sender];
+        if (drone.membership != Membership.Active) revert DroneNotActive(msg.sender);
+    }
+
+    /// @dev The record of an active device whose hub is the caller.
+    function _activeDeviceOfCaller(address device) internal view returns (DeviceRecord storage record) {
+        record = _devices[device];
+        if (record.membership != Membership.Active) revert DeviceNotActive(device);
+        if (record.hub != msg.sender) revert NotDeviceHub(msg.sender, device, record.hub);
+    }
+
+    /// @dev The device of an outstanding task and its record; reverts unless `taskId` is the
+    /// device's latest task and still waits for its result.
+    function _outstandingTask(
+        uint256 taskId
+    ) internal view returns (address device, DeviceRecord storage record) {
+        device = address(uint160(taskId >> 96));
+        record = _devices[device];
+        if (
+            record.taskState != TaskState.Assigned
+                || taskId != _taskId(device, record.taskCount)
+        ) revert TaskNotOutstanding(taskId);
+    }
+
+    function _policy(uint8 policyId) internal view returns (IOffloadingPolicy) {
+        if (policyId == 0 || policyId > _policies.length) revert UnknownPolicy(policyId);
+        return _policies[policyId - 1];
+    }
+
+    function _taskId(address device, uint32 sequence) internal pure returns (uint256) {
+        return (uint256(uint160(device)) << 96) | sequence;
+    }
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IOffloadingPolicy} from "./IOffloadingPolicy.sol";
+
+/// @title Drone-aided MEC registry (DMEC)
+/// @notice Permissioned registry of MEC servers, drones and IoT devices that places every
+/// offloaded task on a server by the device's on-chain offloading policy and keeps the audit
+/// trail of who touched whose data.
+/// @dev Registration order of the paper: the agent admits servers; an admitted server
+/// authorizes drones; a drone registers the IoT devices it is the offloading hub of.
+/// Storage keeps what the rules need (membership, positions, each device's latest task);
+/// the events below are the complete history: whoever reads only the logs can rebuild every
+/// registration, move, revocation, assignment, reassignment and result.
+interface IDroneMecRegistry {
+    /// @notice Membership of a server, drone or device.
+    enum Membership {
+        None,
+        Active,
+        Revoked
+    }
+
+    /// @notice State of a device's latest task.
+    enum TaskState {
+        None, // the device never submitted a task
+        Assigned, // waiting for the assigned server's result
+        Completed // the assigned server posted the result digest
+    }
+
+    /// @notice One task of a batch.
+    struct TaskRequest {
+        address device; // the IoT device the task comes from
+        uint32 dataKb; // data to offload, kilobytes
+        uint32 computeMegacycles; // computation, millions of CPU cycles
+        uint16 kind; // application-defined task kind
+    }
+
+    /// @notice A server as `getServerInfo` and `getServers` report it.
+    struct ServerInfo {
+        address account; // the server's address, its identity everywhere in edgeledger
+        int32 x; // position, metres
+        int32 y; // position, metres
+        uint24 capacityMcps; // computing capacity, megacycles per second
+        Membership membership; // Active or Revoked
+    }
+
+    /// @notice A drone as `getDroneInfo` reports it.
+    struct DroneInfo {
+        address authorizedBy; // the server that authorized the drone
+        int32 x; // current position, metres
+        int32 y; // current position, metres
+        Membership membership;
+    }
+
+    /// @notice A device as `getDeviceInfo` reports it.
+    struct DeviceInfo {
+        address hub; // the drone that relays the device's tasks
+        uint8 policyId; // offloading policy, 0 while none is set
+        Membership membership;
+        uint32 taskCount; // tasks submitted so far; the latest has this sequence number
+        TaskState latestTaskState;
+    }
+
+    /// @notice The latest task of a device, as `getTaskInfo` reports it.
+    struct TaskInfo {
+        uint256 taskId;
+        address device;
+        address server; // currently assigned server
+        uint32 dataKb;
+        uint32 computeMegacycles;
+        uint16 kind;
+        uint32 assignedAt; // block time of the current assignment, seconds
+        TaskState state;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice The agent admitted a MEC server.
+    event ServerRegistered(address indexed server, int32 x, int32 y, uint24 capacityMcps);
+    /// @notice A server was revoked; it gets no new task.
+    event ServerRevoked(address indexed server, address indexed by);
+    /// @notice An admitted server authorized a drone.
+    event DroneRegistered(address indexed drone, address indexed authorizedBy, int32 x, int32 y);
+    /// @notice A drone reported its new position.
+    event DroneMoved(address indexed drone, int32 x, int32 y);
+    /// @notice A drone was revoked; it can relay no new task.
+    event DroneRevoked(address indexed drone, address indexed by);
+    /// @notice A drone registered an IoT device it is the hub of.
+    event DeviceRegistered(address indexed device, address indexed drone);
+    /// @notice A device moved to another hub (`addDroneToDevice`).
+    event DeviceMoved(address indexed device, address indexed fromDrone, address indexed toDrone);
+    /// @notice A device was revoked; it can submit no new task.
+    event DeviceRevoked(address indexed device, address indexed by);
+    /// @notice An offloading policy was added to the catalogue.
+    event PolicyRegistered(uint8 indexed policyId, address indexed policy, string name);
+    /// @notice A drone set the offloading policy of one of its devices.
+    event OffloadingPolicySet(address indexed device, uint8 indexed policyId, address indexed drone);
+    /// @notice A drone relayed a task of a device and the device's policy assigned it to `server`.
+    event TaskSubmitted(
+        address indexed device,
+        address indexed drone,
+        address indexed server,
+        uint256 taskId,
+        uint32 dataKb,
+        uint32 computeMegacycles,
+        uint16 kind,
+        uint8 policyId
+    );
+    /// @notice An unanswered task moved from one server to another.
+    event TaskReassigned(
+        address indexed device,
+        address indexed fromServer,
+        address indexed toServer,
+        uint256 taskId,
+        address drone
+    );
+    /// @notice The assigned server posted the task's result digest.
+    event TaskCompleted(
+        address indexed device,
+        address indexed server,
+        uint256 taskId,
+        bytes32 resultDigest,
+        uint32 latencyS
+    );
+
+    // ---------------------------------------------------------------- errors
+
+    error ZeroAddress();
+    error ServerAlreadyRegistered(address server);
+    error ServerNotActive(address server);
+    error TooManyServers(uint256 limit);
+    error ZeroCapacity();
+    error DroneAlreadyRegistered(address drone);
+    error DroneNotActive(address drone);
+    error NotDroneAuthority(address caller, address drone);
+    error DeviceAlreadyRegistered(address device);
+    error DeviceNotActive(address device);
+    error NotDeviceHub(address caller, address device, address hub);
+    error NotDeviceAuthority(address caller, address device);
+    error PolicyNotContract(address policy);
+    error TooManyPolicies(uint256 limit);
+    error UnknownPolicy(uint8 policyId);
+    error OffloadingPolicyNotSet(address device);
+    error InvalidPolicyChoice(address policy, uint256 index, uint256 candidates);
+    error NoServerAvailable();
+    error TaskOutstanding(address device, uint256 taskId);
+    error UnknownTask(uint256 taskId);
+    error TaskNotInStorage(uint256 taskId, uint256 latestTaskId);
+    error TaskNotOutstanding(uint256 taskId);
+    error NotAssignedServer(address caller, uint256 taskId, address assigned);
+    error TaskNotTimedOut(uint256 taskId, uint256 timesOutAt);
+    error EmptyBatch();
+    error BatchTooLarge(uint256 size, uint256 limit);
+
+    // ---------------------------------------------------------------- registration
+
+    /// @notice Admits a MEC server (agent only).
+    function registerServer(address server, int32 x, int32 y, uint24 capacityMcps) external;
+
+    /// @notice Revokes a server (agent only). Its outstanding tasks may be reassigned at once.
+    function revokeServer(address server) external;
+
+    /// @notice Authorizes a drone; the caller must be an active server.
+    function registerDrone(address drone, int32 x, int32 y) external;
+
+    /// @notice Reports the calling drone's current position, which Nearest-type policies use.
+    function updateDronePosition(int32 x, int32 y) external;
+
+    /// @notice Revokes a drone (its authorizing server or the agent).
+    function revokeDrone(address drone) external;
+
+    /// @notice Registers an IoT device with the calling drone as its hub.
+    function registerDevice(address device) external;
+
+    /// @notice Moves a device to another hub; the caller must be the device's current hub.
+    function addDroneToDevice(address device, address newDrone) external;
+
+    /// @notice Revokes a device (its hub or the agent).
+    function revokeDevice(address device) external;
+
+    /// @notice Adds a policy contract to the catalogue (policy admin only).
+    /// @return policyId The id drones use in `addOffloadingPolicy`, starting at 1.
+    function registerPolicy(IOffloadingPolicy policy) external returns (uint8 policyId);
+
+    /// @notice Sets the policy that places the device's tasks; the caller must be its hub.
+    function addOffloadingPolicy(address device, uint8 policyId) external;
+
+    // ---------------------------------------------------------------- tasks
+
+    /// @notice Relays one task of a device; its policy assigns the server.
+    /// @dev The caller must be the device's hub, and the device must have no outstanding task.
+    /// @return taskId `(device << 96) | sequence`, sequence counting the device's tasks from 1.
+    function submitTask(
+        address device,
+        uint32 dataKb,
+        uint32 computeMegacycles,
+        uint16 kind
+    ) external returns (uint256 taskId);
+
+    /// @notice Relays several tasks, each of a different device of the caller, in one transaction.
+    function submitTasks(TaskRequest[] calldata tasks) external returns (uint256[] memory taskIds);
+
+    /// @notice The assigned server posts the digest of the task's result.
+    function submitResult(uint256 taskId, bytes32 resultDigest) external;
+
+    /// @notice Moves a task that was not answered within the timeout (or whose server was
+    /// revoked) to another server chosen by the device's policy; the caller must be the hub.
+    function reassignTask(uint256 taskId) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice Seconds a server has to answer before its task can be reassigned.
+    function TASK_TIMEOUT_S() external view returns (uint32);
+
+    /// @notice The hub drone of a device.
+    function queryDrone(address device) external view returns (address drone);
+
+    /// @notice The server that a task with these amounts would be assigned to now.
+    /// @dev Free to call. The Random policy's answer holds only for the current block's
+    /// randomness: the transaction may land in another block.
+    function queryOffloading(
+        address device,
+        uint32 dataKb,
+        uint32 computeMegacycles,
+        uint16 kind
+    ) external view returns (address server);
+
+    /// @notice The device's latest task; earlier tasks are in the event log only.
+    function getTaskInfo(uint256 taskId) external view returns (TaskInfo memory);
+
+    function getServerInfo(address server) external view returns (ServerInfo memory);
+
+    /// @notice Active servers, in the order policies see them (newest first).
+    function getServers() external view returns (ServerInfo[] memory);
+
+    function serverCount() external view returns (uint256);
+
+    function getDroneInfo(address drone) external view returns (DroneInfo memory);
+
+    function getDeviceInfo(address device) external view returns (DeviceInfo memory);
+
+    function getPolicy(uint8 policyId) external view returns (IOffloadingPolicy);
+
+    function policyCount() external view returns (uint256);
+}

@@ -46,8 +46,11 @@ library PackedServerLib {
     /// because comparing distances needs no square root; exact, because each difference fits in
     /// 33 bits and the sum of two squares in 67.
     function distanceSquared(PackedServer server, int32 px, int32 py) internal pure returns (uint256) {
-        int256 dx = int256(server.x()) - px;
-        int256 dy = int256(server.y()) - py;
-        return uint256(dx * dx) + uint256(dy * dy);
+        // Unchecked: the bounds above rule out overflow.
+        unchecked {
+            int256 dx = int256(server.x()) - px;
+            int256 dy = int256(server.y()) - py;
+            return uint256(dx * dx) + uint256(dy * dy);
+        }
     }
 }

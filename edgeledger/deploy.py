@@ -1,0 +1,126 @@
+"""Deploying edgeledger: every contract in dependency order, roles wired, a record on disk.
+
+`scripts/deploy.py` is a thin CLI over this module; tests and replays call it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from edgeledger.dmec.policies import Policy
+from edgeledger.errors import EdgeledgerError
+
+DEPLOYMENTS_DIR = Path(__file__).resolve().parent.parent / "deployments"
+
+
+@dataclass(frozen=True)
+class DeployParameters:
+    """Deployment-time choices; each is documented in the README."""
+
+    # Seconds a MEC server has to answer a task before the drone may reassign it.
+    task_timeout_s: int = 60
+    # DelayAware's mean drone-to-server transmission rate r̄: 2,500 KB/s is 20 Mbit/s.
+    mean_rate_kb_per_s: int = 2_500
+
+
+@dataclass
+class Deployment:
+    """Deployed contract instances (ape ContractInstance objects)."""
+
+    registry: Any
+    policies: dict[Policy, Any] = field(default_factory=dict)
+    parameters: DeployParameters = field(default_factory=DeployParameters)
+
+    def addresses(self) -> dict[str, str]:
+        contracts = {"DroneMecRegistry": str(self.registry.address)}
+        for policy, instance in self.policies.items():
+            contracts[f"{policy.label}Policy"] = str(instance.address)
+        return contracts
+
+
+def deploy_dmec(sender: Any, parameters: DeployParameters | None = None) -> Deployment:
+    """Deploy the four policies, then the registry with them as its policies 1..4."""
+    from ape import project
+
+    parameters = parameters or DeployParameters()
+    policy_contracts = {
+        Policy.RANDOM: project.RandomPolicy,
+        Policy.NEAREST: project.NearestPolicy,
+        Policy.MCC: project.MaxCapacityPolicy,
+        Policy.DELAY_AWARE: project.DelayAwarePolicy,
+    }
+    policies = {}
+    for policy in Policy:
+        args = [parameters.mean_rate_kb_per_s] if policy is Policy.DELAY_AWARE else []
+        policies[policy] = policy_contracts[policy].deploy(*args, sender=sender)
+    # The registry takes them as its built-in policies, ids 1..4 in Policy order.
+    registry = project.DroneMecRegistry.deploy(
+        parameters.task_timeout_s, [policies[p].address for p in Policy], sender=sender
+    )
+    deployment = Deployment(registry=registry, policies=policies, parameters=parameters)
+    return deployment
+
+
+def deploy_all(sender: Any, parameters: DeployParameters | None = None) -> Deployment:
+    """Deploy every edgeledger contract in dependency order and wire their roles."""
+    return deploy_dmec(sender, parameters)
+
+
+def record_path(chain_id: int, directory: Path = DEPLOYMENTS_DIR) -> Path:
+    return directory / f"{chain_id}.json"
+
+
+def check_can_record(chain_id: int, directory: Path = DEPLOYMENTS_DIR, force: bool = False) -> Path:
+    """Refuse, before anything is broadcast, to overwrite a record without `force`."""
+    path = record_path(chain_id, directory)
+    if not path.exists():
+        return path
+    try:
+        recorded_chain = json.loads(path.read_text())["chain_id"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise EdgeledgerError(
+            f"{path} is not a deployment record ({error}); move it away or pass --force"
+        ) from None
+    if recorded_chain != chain_id:
+        raise EdgeledgerError(
+            f"{path} records chain {recorded_chain}, not {chain_id}; "
+            "move it away or pass --force to replace it"
+        )
+    if not force:
+        raise EdgeledgerError(
+            f"chain {chain_id} already has a deployment in {path}; pass --force to deploy anew"
+        )
+    return path
+
+
+def write_record(
+    deployment: Deployment,
+    *,
+    chain_id: int,
+    network: str,
+    deployer: str,
+    directory: Path = DEPLOYMENTS_DIR,
+) -> Path:
+    """Write deployments/<chain-id>.json atomically (never half-written)."""
+    record = {
+        "chain_id": chain_id,
+        "network": network,
+        "deployer": deployer,
+        "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "contracts": deployment.addresses(),
+        "policies": {policy.label: int(policy) for policy in deployment.policies},
+        "parameters": asdict(deployment.parameters),
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    path = record_path(chain_id, directory)
+    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
+        json.dump(record, handle, indent=2)
+        handle.write("\n")
+    os.replace(handle.name, path)
+    return path

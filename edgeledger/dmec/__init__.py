@@ -1,0 +1,1 @@
+"""DMEC: drone-aided MEC offloading through the DroneMecRegistry contract."""

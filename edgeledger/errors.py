@@ -1,0 +1,29 @@
+"""User-facing errors: one readable line that says what was wrong and what to do."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class EdgeledgerError(Exception):
+    """A problem the user can fix; its message is the whole explanation."""
+
+
+def exit_on_user_error(function: Callable[P, R]) -> Callable[P, R]:
+    """Run a CLI body; print an EdgeledgerError as one line on stderr and exit 1."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except EdgeledgerError as error:
+            print(f"error: {error}", file=sys.stderr)
+            raise SystemExit(1) from None
+
+    return wrapper

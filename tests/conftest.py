@@ -1,0 +1,112 @@
+"""Named actors and factories shared by every test (ape resets the chain between tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from edgeledger.deploy import Deployment, deploy_dmec
+from edgeledger.dmec.policies import Policy
+
+
+@pytest.fixture(scope="session")
+def agent(accounts: Any) -> Any:
+    """Deploys the contracts and admits MEC servers."""
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def server(accounts: Any) -> Any:
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def other_server(accounts: Any) -> Any:
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def drone(accounts: Any) -> Any:
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def other_drone(accounts: Any) -> Any:
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def device(accounts: Any) -> Any:
+    """An IoT device: an address its drone acts for; it never sends a transaction."""
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def outsider(accounts: Any) -> Any:
+    """Holds no role anywhere."""
+    return accounts[9]
+
+
+@pytest.fixture(scope="session")
+def dmec(agent: Any) -> Deployment:
+    return deploy_dmec(agent)
+
+
+@pytest.fixture(scope="session")
+def registry(dmec: Deployment) -> Any:
+    return dmec.registry
+
+
+@pytest.fixture(scope="session")
+def create_server(registry: Any, agent: Any) -> Callable[..., Any]:
+    def create(account: Any, x: int = 0, y: int = 0, capacity_mcps: int = 10_000) -> Any:
+        registry.registerServer(account, x, y, capacity_mcps, sender=agent)
+        return account
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def create_drone(registry: Any) -> Callable[..., Any]:
+    def create(account: Any, authorized_by: Any, x: int = 0, y: int = 0) -> Any:
+        registry.registerDrone(account, x, y, sender=authorized_by)
+        return account
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def create_device(registry: Any) -> Callable[..., Any]:
+    def create(account: Any, hub: Any, policy: Policy | None = Policy.NEAREST) -> Any:
+        registry.registerDevice(account, sender=hub)
+        if policy is not None:
+            registry.addOffloadingPolicy(account, int(policy), sender=hub)
+        return account
+
+    return create
+
+
+@pytest.fixture
+def world(
+    create_server: Callable[..., Any],
+    create_drone: Callable[..., Any],
+    create_device: Callable[..., Any],
+    server: Any,
+    other_server: Any,
+    accounts: Any,
+    drone: Any,
+    device: Any,
+) -> dict[str, Any]:
+    """Three servers, one drone at the origin, one device under the Nearest policy.
+
+    `server` is nearest to the drone; `third` has the largest capacity.
+    """
+    third = accounts[6]
+    create_server(server, x=100, y=0, capacity_mcps=10_000)
+    create_server(other_server, x=500, y=500, capacity_mcps=20_000)
+    create_server(third, x=-1_000, y=2_000, capacity_mcps=40_000)
+    create_drone(drone, authorized_by=server)
+    create_device(device, hub=drone)
+    return {"servers": [server, other_server, third], "drone": drone, "device": device}

@@ -12,7 +12,7 @@ type PackedServer is uint256;
 
 using PackedServerLib for PackedServer global;
 
-/// @notice Packing, unpacking and the geometry policies need.
+/// @notice Packing and unpacking.
 library PackedServerLib {
     function pack(
         address account_,
@@ -40,17 +40,5 @@ library PackedServerLib {
 
     function capacityMcps(PackedServer server) internal pure returns (uint24) {
         return uint24(PackedServer.unwrap(server) >> 224);
-    }
-
-    /// @notice Squared Euclidean distance in square metres to the point (px, py). Squared,
-    /// because comparing distances needs no square root; exact, because each difference fits in
-    /// 33 bits and the sum of two squares in 67.
-    function distanceSquared(PackedServer server, int32 px, int32 py) internal pure returns (uint256) {
-        // Unchecked: the bounds above rule out overflow.
-        unchecked {
-            int256 dx = int256(server.x()) - px;
-            int256 dy = int256(server.y()) - py;
-            return uint256(dx * dx) + uint256(dy * dy);
-        }
     }
 }

@@ -32,12 +32,11 @@ contract DelayAwarePolicy is IOffloadingPolicy {
         PackedServer[] calldata servers,
         TaskContext calldata task
     ) external view returns (uint256) {
-        // a*sum(c) <= 2^32 * 2^24 * 2^8 and b*r*m <= 2^32 * 2^32 * 2^8: no overflow.
-        uint256 transmission = uint256(task.dataKb) * ServerSelection.totalCapacity(servers);
+        ServerSelection.Scan memory candidates = ServerSelection.scan(servers, task.droneX, task.droneY);
+        // a*sum(c) <= 2^32 * 2^32 and b*r*m <= 2^32 * 2^32 * 2^9: no overflow.
+        uint256 transmission = uint256(task.dataKb) * candidates.totalCapacityMcps;
         uint256 computation =
             uint256(task.computeMegacycles) * MEAN_RATE_KB_PER_S * servers.length;
-        return transmission > computation
-            ? ServerSelection.nearest(servers, task.droneX, task.droneY)
-            : ServerSelection.maxCapacity(servers);
+        return transmission > computation ? candidates.nearest : candidates.maxCapacity;
     }
 }

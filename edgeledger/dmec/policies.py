@@ -35,6 +35,15 @@ class Server:
     y_m: int
     capacity_mcps: int
 
+    def packed(self) -> int:
+        """The contract's PackedServer word (see contracts/libraries/PackedServer.sol)."""
+        return (
+            int(self.account, 16)
+            | ((self.x_m & 0xFFFFFFFF) << 160)
+            | ((self.y_m & 0xFFFFFFFF) << 192)
+            | (self.capacity_mcps << 224)
+        )
+
 
 @dataclass(frozen=True)
 class TaskPlacement:

@@ -1,0 +1,49 @@
+# edgeledger: `make demo` runs every replay on a local chain, `make test` checks everything.
+# Both install what they need on first use (a .venv from requirements.txt, node_modules from
+# package-lock.json) and skip the installs on later runs.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+# Every recipe line runs with the project's tools on PATH and the compiler bridge wired.
+ENV := source tools/env.sh &&
+PYTHON_READY := $(VENV)/.installed
+NODE_READY := node_modules/.installed
+
+.PHONY: install demo test lint contracts-test bench fuzz clean
+
+install: $(PYTHON_READY) $(NODE_READY)
+
+$(PYTHON_READY): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	grep -q tools/env.sh $(VENV)/bin/activate || echo 'source "$(CURDIR)/tools/env.sh"' >> $(VENV)/bin/activate
+	touch $@
+
+$(NODE_READY): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## The main job: a local chain, every contract deployed, every replay at its quick default.
+demo: install
+	$(ENV) ape run demo
+
+## Lint, type checks, then every test (contracts on the foundry provider, and off-chain).
+test: lint
+	$(ENV) ape test tests --network ethereum:local:foundry
+
+lint: install
+	$(ENV) ruff check .
+	$(ENV) ruff format --check .
+	$(ENV) mypy
+
+## Gas and timing benchmarks; rewrites BENCHMARKS.md. Not part of `make test`.
+bench: install
+	$(ENV) python benchmarks/run.py
+
+## Long hypothesis runs (tests marked `fuzzing`). Not part of `make test`.
+fuzz: install
+	$(ENV) ape test tests -m fuzzing --network ethereum:local:foundry
+
+clean:
+	rm -rf .build results

@@ -1,0 +1,57 @@
+"""Chains that the replays and the deploy checks run on, besides the one ape starts itself."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from edgeledger.errors import EdgeledgerError
+
+
+@dataclass(frozen=True)
+class AnvilNode:
+    """A separately started anvil, reached by URI like any remote node."""
+
+    uri: str
+    block_time_s: float | None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def anvil_node(block_time_s: float | None = None, timeout_s: float = 20.0) -> Iterator[AnvilNode]:
+    """Start anvil on a free loopback port (with a block time: a PoA-like chain); stop it after."""
+    binary = shutil.which("anvil")
+    if binary is None:
+        raise EdgeledgerError("anvil is not on PATH; run `make install` (npm @foundry-rs/anvil)")
+    port = free_port()
+    command = [binary, "--port", str(port), "--host", "127.0.0.1", "--silent"]
+    if block_time_s:
+        command += ["--block-time", str(block_time_s)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise EdgeledgerError(f"anvil did not start on port {port}") from None
+                time.sleep(0.1)
+        yield AnvilNode(uri=f"http://127.0.0.1:{port}", block_time_s=block_time_s)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()

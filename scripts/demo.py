@@ -1,0 +1,36 @@
+"""`ape run demo` (`make demo`): deploy every contract and run every replay at its quick default."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from edgeledger.deploy import deploy_all
+from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
+from edgeledger.errors import exit_on_user_error
+from edgeledger.progress import stage_progress
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option(default="ethereum:local:foundry")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True)
+@exit_on_user_error
+def cli(out: Path) -> None:
+    from ape import accounts, chain
+
+    test_accounts = list(accounts.test_accounts)
+    deployment = deploy_all(test_accounts[0])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "deployment.json").write_text(
+        json.dumps({"chain_id": chain.chain_id, "contracts": deployment.addresses()}, indent=2)
+    )
+    click.echo(f"deployed on local chain {chain.chain_id}: {', '.join(deployment.addresses())}")
+
+    with stage_progress() as progress:
+        dmec_summary = run_dmec_replay(test_accounts, DmecReplayConfig(), out / "dmec", progress)
+
+    click.echo(f"results in {out.resolve()}/")
+    click.echo(f"  DMEC: {dmec_summary}")

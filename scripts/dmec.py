@@ -1,0 +1,60 @@
+"""`ape run dmec`: the DMEC replay (gas vs tasks and servers, latency, an audit example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from edgeledger.dmec.replay import PAPER, DmecReplayConfig, run_dmec_replay
+from edgeledger.errors import exit_on_user_error
+from edgeledger.progress import stage_progress
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a comma-separated list of integers") from None
+    if not values or min(values) < 1:
+        raise click.BadParameter(f"{text!r}: every count must be at least 1")
+    return values
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option(default="ethereum:local:foundry")
+@click.option("--paper", is_flag=True, help="The paper's sizes: n up to 100, 20 repetitions.")
+@click.option("--tasks", "task_counts", help="Task counts n, e.g. 1,10,50.")
+@click.option("--servers", "server_counts", help="Server counts m, e.g. 3,16,64.")
+@click.option("--repetitions", type=click.IntRange(min=1))
+@click.option("--latency-tasks", type=click.IntRange(min=1))
+@click.option("--block-time", type=click.FloatRange(min=0.1), help="Seconds per block.")
+@click.option("--seed", type=int, default=2019, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("results/dmec"), show_default=True)
+@exit_on_user_error
+def cli(
+    paper: bool,
+    task_counts: str | None,
+    server_counts: str | None,
+    repetitions: int | None,
+    latency_tasks: int | None,
+    block_time: float | None,
+    seed: int,
+    out: Path,
+) -> None:
+    from ape import accounts
+
+    base = PAPER if paper else DmecReplayConfig()
+    config = DmecReplayConfig(
+        task_counts=_counts(task_counts) if task_counts else base.task_counts,
+        repetitions=repetitions or base.repetitions,
+        server_counts=_counts(server_counts) if server_counts else base.server_counts,
+        tasks_per_server_count=base.tasks_per_server_count,
+        latency_tasks=latency_tasks or base.latency_tasks,
+        block_time_s=block_time or base.block_time_s,
+        seed=seed,
+    )
+    with stage_progress() as progress:
+        summary = run_dmec_replay(list(accounts.test_accounts), config, out, progress)
+    click.echo(f"DMEC results: {out}/ (summary: {summary})")

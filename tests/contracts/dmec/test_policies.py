@@ -1,0 +1,108 @@
+"""Each policy's on-chain choice equals the Python reference in edgeledger.dmec.policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth_utils import to_checksum_address
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from edgeledger.dmec.policies import Policy, Server, TaskPlacement, select, task_id
+
+INT32 = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+NEAR = st.integers(min_value=-5_000, max_value=5_000)  # small coordinates make ties likely
+CAPACITY = st.integers(min_value=1, max_value=2**24 - 1)
+SMALL_CAPACITY = st.sampled_from([1_000, 2_000, 4_000])
+
+
+def servers_strategy(max_size: int) -> st.SearchStrategy[list[Server]]:
+    server = st.builds(
+        lambda i, x, y, c: Server(to_checksum_address("0x" + format(0xE000 + i, "040x")), x, y, c),
+        st.integers(min_value=0, max_value=10_000),
+        st.one_of(INT32, NEAR),
+        st.one_of(INT32, NEAR),
+        st.one_of(CAPACITY, SMALL_CAPACITY),
+    )
+    return st.lists(server, min_size=1, max_size=max_size, unique_by=lambda s: s.account)
+
+
+TASKS = st.builds(
+    TaskPlacement,
+    task_id=st.integers(min_value=1, max_value=2**256 - 1),
+    data_kb=st.integers(min_value=0, max_value=2**32 - 1),
+    compute_megacycles=st.integers(min_value=0, max_value=2**32 - 1),
+    drone_x_m=st.one_of(INT32, NEAR),
+    drone_y_m=st.one_of(INT32, NEAR),
+)
+
+RELAXED = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@RELAXED
+@given(servers=servers_strategy(12), task=TASKS, policy=st.sampled_from(
+    [Policy.NEAREST, Policy.MCC, Policy.DELAY_AWARE]
+))
+def test_deterministic_policy_contract__matches_reference(
+    dmec: Any, servers: list[Server], task: TaskPlacement, policy: Policy
+) -> None:
+    context = (task.task_id, task.data_kb, task.compute_megacycles, 0, task.drone_x_m, task.drone_y_m)
+    on_chain = dmec.policies[policy].selectServer([s.packed() for s in servers], context)
+    expected = select(
+        policy, servers, task, mean_rate_kb_per_s=dmec.parameters.mean_rate_kb_per_s
+    )
+    assert on_chain == expected
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    servers=servers_strategy(6),
+    policy=st.sampled_from(list(Policy)),
+    drone_xy=st.tuples(NEAR, NEAR),
+    data_kb=st.integers(min_value=0, max_value=200_000),
+    compute=st.integers(min_value=0, max_value=200_000),
+)
+def test_registry_assignment__matches_reference(
+    chain: Any,
+    dmec: Any,
+    registry: Any,
+    agent: Any,
+    accounts: Any,
+    servers: list[Server],
+    policy: Policy,
+    drone_xy: tuple[int, int],
+    data_kb: int,
+    compute: int,
+) -> None:
+    """Through the registry: its server list, drone position and block randomness."""
+    snapshot = chain.snapshot()
+    try:
+        authority, drone, device = accounts[10], accounts[11], accounts[12]
+        registry.registerServer(authority, 0, 0, 1, sender=agent)
+        for s in servers:
+            registry.registerServer(s.account, s.x_m, s.y_m, s.capacity_mcps, sender=agent)
+        registry.registerDrone(drone, *drone_xy, sender=authority)
+        registry.registerDevice(device, sender=drone)
+        registry.addOffloadingPolicy(device, int(policy), sender=drone)
+
+        tx = registry.submitTask(device, data_kb, compute, 0, sender=drone)
+
+        candidates = [
+            Server(i.account, i.x, i.y, i.capacityMcps) for i in registry.getServers()
+        ]
+        block = chain.provider.web3.eth.get_block(tx.block_number)
+        placement = TaskPlacement(task_id(device.address, 1), data_kb, compute, *drone_xy)
+        expected = select(
+            policy,
+            candidates,
+            placement,
+            mean_rate_kb_per_s=dmec.parameters.mean_rate_kb_per_s,
+            prevrandao=int.from_bytes(block["mixHash"], "big"),
+        )
+        assert tx.events[0].server == candidates[expected].account
+    finally:
+        chain.restore(snapshot)

@@ -26,10 +26,12 @@ $(NODE_READY): package-lock.json
 
 ## The main job: a local chain, every contract deployed, every replay at its quick default.
 demo: install
+	$(ENV) ape compile
 	$(ENV) ape run demo
 
 ## Lint, type checks, then every test (contracts on the foundry provider, and off-chain).
 test: lint
+	$(ENV) ape compile --force
 	$(ENV) ape test tests --network ethereum:local:foundry
 
 lint: install

@@ -15,6 +15,12 @@ class EdgeledgerError(Exception):
     """A problem the user can fix; its message is the whole explanation."""
 
 
+def first_line(error: BaseException) -> str:
+    """An exception's message cut to its first line (some libraries append long lists)."""
+    text = str(error).strip()
+    return text.splitlines()[0].rstrip(".:") if text else type(error).__name__
+
+
 def exit_on_user_error(function: Callable[P, R]) -> Callable[P, R]:
     """Run a CLI body; print an EdgeledgerError as one line on stderr and exit 1."""
 

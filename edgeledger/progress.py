@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -13,7 +20,7 @@ ProgressCallback = Callable[[str, int, int], None]
 @contextmanager
 def stage_progress() -> Iterator[ProgressCallback]:
     """Yield a callback(stage, done, total) that draws and advances a bar per stage."""
-    bars: dict[str, int] = {}
+    bars: dict[str, TaskID] = {}
     with Progress(
         TextColumn("{task.description:<16}"),
         BarColumn(),

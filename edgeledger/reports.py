@@ -11,8 +11,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no screen
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 
 def write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:

@@ -31,7 +31,9 @@ def _counts(text: str) -> tuple[int, ...]:
 @click.option("--latency-tasks", type=click.IntRange(min=1))
 @click.option("--block-time", type=click.FloatRange(min=0.1), help="Seconds per block.")
 @click.option("--seed", type=int, default=2019, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=Path("results/dmec"), show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("results/dmec"), show_default=True
+)
 @exit_on_user_error
 def cli(
     paper: bool,

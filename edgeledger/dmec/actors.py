@@ -90,7 +90,9 @@ class MecServer:
         """Check the assignment on chain, compute, post the digest. Returns (digest, receipt)."""
         info = registry.getTaskInfo(task_id)
         if info.server != self.address:
-            raise RuntimeError(f"task {task_id:#x} is assigned to {info.server}, not to {self.address}")
+            raise RuntimeError(
+                f"task {task_id:#x} is assigned to {info.server}, not to {self.address}"
+            )
         digest = result_digest(task_id, data)
         receipt = registry.submitResult(task_id, digest, sender=self.account)
         self.completed.append(task_id)

@@ -98,7 +98,9 @@ def format_history(history: DeviceHistory) -> str:
             f"  task #{task.task_id & 0xFFFFFFFF} ({kind}, {task.data_kb} KB, "
             f"{task.compute_megacycles} Mcycles, policy {task.policy_id})"
         )
-        lines.append(f"    submitted t={task.submitted_at} via drone {task.drone} to {task.servers[0]}")
+        lines.append(
+            f"    submitted t={task.submitted_at} via drone {task.drone} to {task.servers[0]}"
+        )
         for when, server in zip(task.reassigned_at, task.servers[1:], strict=True):
             lines.append(f"    reassigned t={when} to {server}")
         if task.completed_at is None:

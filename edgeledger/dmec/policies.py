@@ -96,9 +96,7 @@ def select(
         return nearest(servers, task.drone_x_m, task.drone_y_m)
     if policy is Policy.MCC:
         return max_capacity(servers)
-    if delay_aware_uses_nearest(
-        task.data_kb, task.compute_megacycles, servers, mean_rate_kb_per_s
-    ):
+    if delay_aware_uses_nearest(task.data_kb, task.compute_megacycles, servers, mean_rate_kb_per_s):
         return nearest(servers, task.drone_x_m, task.drone_y_m)
     return max_capacity(servers)
 

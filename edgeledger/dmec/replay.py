@@ -114,7 +114,9 @@ def offload_one(world: DmecWorld, device: IoTDevice) -> tuple[Relayed, int]:
     spec = device.next_task()
     relayed = world.drone.relay(world.registry, device.address, spec)
     server = world.server(relayed.server)
-    _, receipt = server.process(world.registry, relayed.task_id, world.drone.forward(spec, relayed.task_id))
+    _, receipt = server.process(
+        world.registry, relayed.task_id, world.drone.forward(spec, relayed.task_id)
+    )
     return relayed, int(receipt.gas_used)
 
 
@@ -290,7 +292,9 @@ def summarize_gas_vs_tasks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     summary = []
     for policy in Policy:
         for n in sorted({r["tasks"] for r in rows}):
-            values = [r["relay_gas"] for r in rows if r["policy"] == policy.label and r["tasks"] == n]
+            values = [
+                r["relay_gas"] for r in rows if r["policy"] == policy.label and r["tasks"] == n
+            ]
             summary.append(
                 {
                     "policy": policy.label,
@@ -326,7 +330,12 @@ def plot_gas_vs_servers(rows: list[dict[str, Any]], path: Path) -> Path:
     figure, axes = new_figure()
     for policy in Policy:
         points = [r for r in rows if r["policy"] == policy.label]
-        axes.plot([r["servers"] for r in points], [r["mean_gas"] for r in points], marker="o", label=policy.label)
+        axes.plot(
+            [r["servers"] for r in points],
+            [r["mean_gas"] for r in points],
+            marker="o",
+            label=policy.label,
+        )
     axes.set_xlabel("active MEC servers m")
     axes.set_ylabel("gas of one submitTask")
     axes.set_title("Policy evaluation cost versus servers")
@@ -384,7 +393,12 @@ def render_summary(
         markdown_table(
             ["policy", "gas for n tasks", "std", "gas per task"],
             [
-                [r["policy"], f"{r['mean_gas']:,.0f}", f"{r['std_gas']:,.0f}", f"{r['mean_gas'] / n_max:,.0f}"]
+                [
+                    r["policy"],
+                    f"{r['mean_gas']:,.0f}",
+                    f"{r['std_gas']:,.0f}",
+                    f"{r['mean_gas'] / n_max:,.0f}",
+                ]
                 for r in at_max
             ],
         ),
@@ -401,8 +415,8 @@ def render_summary(
         "## Latency, submit to result",
         "",
         (
-            f"{len(end_to_end)} tasks: mean {np.mean(end_to_end):.2f} s, max {np.max(end_to_end):.2f} s"
-            f" with {config.block_time_s:g} s blocks (two transactions per task)."
+            f"{len(end_to_end)} tasks: mean {np.mean(end_to_end):.2f} s,"
+            f" max {np.max(end_to_end):.2f} s with {config.block_time_s:g} s blocks (two transactions per task)."
             if end_to_end
             else "no tasks"
         ),

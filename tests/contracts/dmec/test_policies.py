@@ -42,17 +42,24 @@ RELAXED = settings(
 
 
 @RELAXED
-@given(servers=servers_strategy(12), task=TASKS, policy=st.sampled_from(
-    [Policy.NEAREST, Policy.MCC, Policy.DELAY_AWARE]
-))
+@given(
+    servers=servers_strategy(12),
+    task=TASKS,
+    policy=st.sampled_from([Policy.NEAREST, Policy.MCC, Policy.DELAY_AWARE]),
+)
 def test_deterministic_policy_contract__matches_reference(
     dmec: Any, servers: list[Server], task: TaskPlacement, policy: Policy
 ) -> None:
-    context = (task.task_id, task.data_kb, task.compute_megacycles, 0, task.drone_x_m, task.drone_y_m)
-    on_chain = dmec.policies[policy].selectServer([s.packed() for s in servers], context)
-    expected = select(
-        policy, servers, task, mean_rate_kb_per_s=dmec.parameters.mean_rate_kb_per_s
+    context = (
+        task.task_id,
+        task.data_kb,
+        task.compute_megacycles,
+        0,
+        task.drone_x_m,
+        task.drone_y_m,
     )
+    on_chain = dmec.policies[policy].selectServer([s.packed() for s in servers], context)
+    expected = select(policy, servers, task, mean_rate_kb_per_s=dmec.parameters.mean_rate_kb_per_s)
     assert on_chain == expected
 
 
@@ -91,9 +98,7 @@ def test_registry_assignment__matches_reference(
 
         tx = registry.submitTask(device, data_kb, compute, 0, sender=drone)
 
-        candidates = [
-            Server(i.account, i.x, i.y, i.capacityMcps) for i in registry.getServers()
-        ]
+        candidates = [Server(i.account, i.x, i.y, i.capacityMcps) for i in registry.getServers()]
         block = chain.provider.web3.eth.get_block(tx.block_number)
         placement = TaskPlacement(task_id(device.address, 1), data_kb, compute, *drone_xy)
         expected = select(

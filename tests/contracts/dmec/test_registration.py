@@ -36,7 +36,9 @@ def test_register_server__non_agent_reverts(registry: Any, server: Any, outsider
         registry.registerServer(server, 0, 0, 1, sender=outsider)
 
 
-def test_register_server__twice_reverts(create_server: Any, registry: Any, agent: Any, server: Any) -> None:
+def test_register_server__twice_reverts(
+    create_server: Any, registry: Any, agent: Any, server: Any
+) -> None:
     create_server(server)
     with ape.reverts(registry.ServerAlreadyRegistered, server=server):
         registry.registerServer(server, 0, 0, 1, sender=agent)
@@ -52,7 +54,9 @@ def test_register_server__zero_address_reverts(registry: Any, agent: Any) -> Non
         registry.registerServer(ZERO, 0, 0, 1, sender=agent)
 
 
-def test_get_servers__lists_active_servers_newest_first(world: dict[str, Any], registry: Any) -> None:
+def test_get_servers__lists_active_servers_newest_first(
+    world: dict[str, Any], registry: Any
+) -> None:
     listed = [info.account for info in registry.getServers()]
     assert listed == [s.address for s in reversed(world["servers"])]
 
@@ -104,7 +108,9 @@ def test_register_drone__by_admitted_server(
     assert tx.events == [registry.DroneRegistered(drone, server, 3, -4)]
 
 
-def test_register_drone__unadmitted_server_reverts(registry: Any, outsider: Any, drone: Any) -> None:
+def test_register_drone__unadmitted_server_reverts(
+    registry: Any, outsider: Any, drone: Any
+) -> None:
     with ape.reverts(registry.ServerNotActive, server=outsider):
         registry.registerDrone(drone, 0, 0, sender=outsider)
 
@@ -142,7 +148,12 @@ def test_update_drone_position__not_a_drone_reverts(registry: Any, outsider: Any
 
 
 def test_revoke_drone__by_its_server_or_the_agent(
-    world: dict[str, Any], create_drone: Any, registry: Any, agent: Any, server: Any, other_drone: Any
+    world: dict[str, Any],
+    create_drone: Any,
+    registry: Any,
+    agent: Any,
+    server: Any,
+    other_drone: Any,
 ) -> None:
     create_drone(other_drone, authorized_by=server)
     tx = registry.revokeDrone(world["drone"], sender=server)
@@ -179,7 +190,12 @@ def test_register_device__hub_is_the_drone(
     tx = registry.registerDevice(device, sender=drone)
     assert registry.queryDrone(device) == drone.address
     info = registry.getDeviceInfo(device)
-    assert (info.hub, info.policyId, info.membership, info.taskCount) == (drone.address, 0, ACTIVE, 0)
+    assert (info.hub, info.policyId, info.membership, info.taskCount) == (
+        drone.address,
+        0,
+        ACTIVE,
+        0,
+    )
     assert tx.events == [registry.DeviceRegistered(device, drone)]
 
 
@@ -192,7 +208,12 @@ def test_register_device__not_a_drone_reverts(
 
 
 def test_register_device__twice_reverts(
-    world: dict[str, Any], create_drone: Any, registry: Any, server: Any, other_drone: Any, device: Any
+    world: dict[str, Any],
+    create_drone: Any,
+    registry: Any,
+    server: Any,
+    other_drone: Any,
+    device: Any,
 ) -> None:
     create_drone(other_drone, authorized_by=server)
     with ape.reverts(registry.DeviceAlreadyRegistered, device=device):
@@ -202,7 +223,13 @@ def test_register_device__twice_reverts(
 
 
 def test_add_drone_to_device__moves_the_hub(
-    world: dict[str, Any], create_drone: Any, registry: Any, server: Any, drone: Any, other_drone: Any, device: Any
+    world: dict[str, Any],
+    create_drone: Any,
+    registry: Any,
+    server: Any,
+    drone: Any,
+    other_drone: Any,
+    device: Any,
 ) -> None:
     create_drone(other_drone, authorized_by=server)
     tx = registry.addDroneToDevice(device, other_drone, sender=drone)
@@ -215,7 +242,13 @@ def test_add_drone_to_device__moves_the_hub(
 
 
 def test_add_drone_to_device__by_wrong_drone_reverts(
-    world: dict[str, Any], create_drone: Any, registry: Any, server: Any, other_drone: Any, device: Any, drone: Any
+    world: dict[str, Any],
+    create_drone: Any,
+    registry: Any,
+    server: Any,
+    other_drone: Any,
+    device: Any,
+    drone: Any,
 ) -> None:
     create_drone(other_drone, authorized_by=server)
     with ape.reverts(registry.NotDeviceHub, caller=other_drone, device=device, hub=drone):
@@ -230,7 +263,13 @@ def test_add_drone_to_device__to_unregistered_drone_reverts(
 
 
 def test_revoke_device__by_hub_or_agent(
-    world: dict[str, Any], create_device: Any, registry: Any, agent: Any, drone: Any, device: Any, accounts: Any
+    world: dict[str, Any],
+    create_device: Any,
+    registry: Any,
+    agent: Any,
+    drone: Any,
+    device: Any,
+    accounts: Any,
 ) -> None:
     tx = registry.revokeDevice(device, sender=drone)
     assert tx.events == [registry.DeviceRevoked(device, drone)]
@@ -287,14 +326,22 @@ def test_get_policy__unknown_id_reverts(registry: Any) -> None:
             registry.getPolicy(policy_id)
 
 
-def test_add_offloading_policy__by_hub(world: dict[str, Any], registry: Any, drone: Any, device: Any) -> None:
+def test_add_offloading_policy__by_hub(
+    world: dict[str, Any], registry: Any, drone: Any, device: Any
+) -> None:
     tx = registry.addOffloadingPolicy(device, int(Policy.MCC), sender=drone)
     assert registry.getDeviceInfo(device).policyId == int(Policy.MCC)
     assert tx.events == [registry.OffloadingPolicySet(device, int(Policy.MCC), drone)]
 
 
 def test_add_offloading_policy__unknown_policy_or_wrong_drone_reverts(
-    world: dict[str, Any], create_drone: Any, registry: Any, server: Any, drone: Any, other_drone: Any, device: Any
+    world: dict[str, Any],
+    create_drone: Any,
+    registry: Any,
+    server: Any,
+    drone: Any,
+    other_drone: Any,
+    device: Any,
 ) -> None:
     with ape.reverts(registry.UnknownPolicy, policyId=9):
         registry.addOffloadingPolicy(device, 9, sender=drone)

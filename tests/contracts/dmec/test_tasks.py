@@ -37,7 +37,14 @@ def test_submit_task__nearest_server_gets_it(
         )
     ]
     info = registry.getTaskInfo(expected_id)
-    assert (info.device, info.server, info.dataKb, info.computeMegacycles, info.kind, info.state) == (
+    assert (
+        info.device,
+        info.server,
+        info.dataKb,
+        info.computeMegacycles,
+        info.kind,
+        info.state,
+    ) == (
         device.address,
         server.address,
         20,
@@ -47,7 +54,11 @@ def test_submit_task__nearest_server_gets_it(
     )
     assert info.assignedAt == ape.chain.blocks.head.timestamp
     device_info = registry.getDeviceInfo(device)
-    assert (device_info.taskCount, device_info.latestTaskState, device_info.hub) == (1, ASSIGNED, drone.address)
+    assert (device_info.taskCount, device_info.latestTaskState, device_info.hub) == (
+        1,
+        ASSIGNED,
+        drone.address,
+    )
 
 
 def test_submit_task__second_outstanding_task_reverts(
@@ -58,20 +69,30 @@ def test_submit_task__second_outstanding_task_reverts(
         registry.submitTask(device, 1, 1, 0, sender=drone)
 
 
-def test_submit_task__unregistered_device_reverts(world: dict[str, Any], registry: Any, drone: Any, outsider: Any) -> None:
+def test_submit_task__unregistered_device_reverts(
+    world: dict[str, Any], registry: Any, drone: Any, outsider: Any
+) -> None:
     with ape.reverts(registry.DeviceNotActive, device=outsider):
         registry.submitTask(outsider, 1, 1, 0, sender=drone)
 
 
 def test_submit_task__device_of_another_drone_reverts(
-    world: dict[str, Any], create_drone: Any, registry: Any, server: Any, other_drone: Any, drone: Any, device: Any
+    world: dict[str, Any],
+    create_drone: Any,
+    registry: Any,
+    server: Any,
+    other_drone: Any,
+    drone: Any,
+    device: Any,
 ) -> None:
     create_drone(other_drone, authorized_by=server)
     with ape.reverts(registry.NotDeviceHub, caller=other_drone, device=device, hub=drone):
         registry.submitTask(device, 1, 1, 0, sender=other_drone)
 
 
-def test_submit_task__unauthorized_drone_reverts(world: dict[str, Any], registry: Any, outsider: Any, device: Any) -> None:
+def test_submit_task__unauthorized_drone_reverts(
+    world: dict[str, Any], registry: Any, outsider: Any, device: Any
+) -> None:
     with ape.reverts(registry.DroneNotActive, drone=outsider):
         registry.submitTask(device, 1, 1, 0, sender=outsider)
 
@@ -94,7 +115,13 @@ def test_submit_task__no_server_left_reverts(
 
 
 def test_revoked_server__gets_no_new_task(
-    world: dict[str, Any], registry: Any, agent: Any, drone: Any, device: Any, server: Any, other_server: Any
+    world: dict[str, Any],
+    registry: Any,
+    agent: Any,
+    drone: Any,
+    device: Any,
+    server: Any,
+    other_server: Any,
 ) -> None:
     registry.revokeServer(server, sender=agent)  # the nearest one
     tx = registry.submitTask(device, 1, 1, 0, sender=drone)
@@ -137,9 +164,15 @@ def test_submit_result__twice_or_unknown_reverts(
         registry.submitResult(tid + 1, DIGEST, sender=server)
 
 
-def test_get_task_info__unknown_ids_revert(world: dict[str, Any], registry: Any, drone: Any, device: Any) -> None:
+def test_get_task_info__unknown_ids_revert(
+    world: dict[str, Any], registry: Any, drone: Any, device: Any
+) -> None:
     registry.submitTask(device, 1, 1, 0, sender=drone)
-    for bad in (task_id(device.address, 0), task_id(device.address, 2), task_id(device.address, 1) | (1 << 40)):
+    for bad in (
+        task_id(device.address, 0),
+        task_id(device.address, 2),
+        task_id(device.address, 1) | (1 << 40),
+    ):
         with ape.reverts(registry.UnknownTask, taskId=bad):
             registry.getTaskInfo(bad)
 
@@ -176,7 +209,14 @@ def test_reassign_task__revoked_server_needs_no_timeout(
 
 
 def test_reassign_task__no_other_server_reverts(
-    create_server: Any, create_drone: Any, create_device: Any, registry: Any, server: Any, drone: Any, device: Any, chain: Any
+    create_server: Any,
+    create_drone: Any,
+    create_device: Any,
+    registry: Any,
+    server: Any,
+    drone: Any,
+    device: Any,
+    chain: Any,
 ) -> None:
     create_server(server)
     create_drone(drone, authorized_by=server)
@@ -188,7 +228,13 @@ def test_reassign_task__no_other_server_reverts(
 
 
 def test_reassign_task__not_hub_or_not_outstanding_reverts(
-    world: dict[str, Any], create_drone: Any, registry: Any, drone: Any, other_drone: Any, device: Any, server: Any
+    world: dict[str, Any],
+    create_drone: Any,
+    registry: Any,
+    drone: Any,
+    other_drone: Any,
+    device: Any,
+    server: Any,
 ) -> None:
     tid = registry.submitTask(device, 1, 1, 0, sender=drone).return_value
     create_drone(other_drone, authorized_by=server)
@@ -219,7 +265,9 @@ def test_submit_tasks__same_device_twice_reverts_whole_batch(
     assert registry.getDeviceInfo(device).taskCount == 0
 
 
-def test_submit_tasks__empty_or_oversized_reverts(world: dict[str, Any], registry: Any, drone: Any, device: Any) -> None:
+def test_submit_tasks__empty_or_oversized_reverts(
+    world: dict[str, Any], registry: Any, drone: Any, device: Any
+) -> None:
     with ape.reverts(registry.EmptyBatch):
         registry.submitTasks([], sender=drone)
     limit = registry.MAX_BATCH()

@@ -1,0 +1,153 @@
+"""`ape run deploy --network <choice> --account <alias>`: deploy every edgeledger contract.
+
+Thin CLI over edgeledger.deploy. Every refusal is one line on stderr and a non-zero exit; the
+deployment record is written only after every contract is deployed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from edgeledger.deploy import DEPLOYMENTS_DIR, check_can_record, deploy_all, write_record
+from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
+
+LOCAL_NETWORKS = {"local"}
+
+
+def _connect(choice: str) -> Any:
+    from ape import networks
+    from ape.exceptions import ApeException
+
+    try:
+        context = networks.parse_network_choice(choice)
+    except ApeException as error:
+        raise EdgeledgerError(
+            f"unknown network {choice!r} ({first_line(error)}); see `ape networks list`, "
+            "or pass a node URI such as ethereum:local:http://127.0.0.1:8545"
+        ) from None
+    try:
+        context.__enter__()
+    except Exception as error:
+        raise EdgeledgerError(
+            f"cannot reach the node for {choice!r} ({first_line(error)}); start it or check the URI"
+        ) from None
+    return context
+
+
+def _account(alias: str | None, is_local: bool) -> Any:
+    from ape import accounts
+    from ape.exceptions import ApeException
+
+    if alias is None or alias.startswith("test:"):
+        if not is_local:
+            raise EdgeledgerError(
+                "a live network needs --account <alias> (import one with `ape accounts import`)"
+            )
+        index = int(alias.split(":", 1)[1]) if alias else 0
+        return accounts.test_accounts[index]
+    try:
+        account = accounts.load(alias)
+    except (ApeException, IndexError, KeyError):
+        raise EdgeledgerError(
+            f"no account named {alias!r}; import it with `ape accounts import {alias}`"
+        ) from None
+    if hasattr(account, "unlock") and getattr(account, "locked", False):
+        variable = f"APE_ACCOUNTS_{alias}_PASSPHRASE"
+        if variable not in os.environ and not click.get_text_stream("stdin").isatty():
+            raise EdgeledgerError(
+                f"account {alias!r} is locked; set {variable} or run in a terminal to type it"
+            )
+        try:
+            account.unlock(passphrase=os.environ.get(variable))
+        except Exception:
+            raise EdgeledgerError(
+                f"could not unlock account {alias!r}: wrong passphrase?"
+            ) from None
+    return account
+
+
+def _publish(deployment: Any) -> None:
+    from ape import networks
+
+    explorer = networks.provider.network.explorer
+    if explorer is None:
+        raise EdgeledgerError(
+            "--publish needs an explorer plugin: `pip install ape-etherscan` and set "
+            "ETHERSCAN_API_KEY"
+        )
+    for name, address in deployment.addresses().items():
+        explorer.publish_contract(address)
+        click.echo(f"  published {name}")
+
+
+@click.command()
+@click.option(
+    "--network",
+    "network_choice",
+    default="ethereum:local:foundry",
+    show_default=True,
+    help="An ape network choice, e.g. ethereum:sepolia:node or ethereum:local:<URI>.",
+)
+@click.option(
+    "--account", "alias", help="Account alias (`ape accounts list`); test:N on local chains."
+)
+@click.option("--force", is_flag=True, help="Replace an existing deployments/<chain-id>.json.")
+@click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
+@click.option("--publish", is_flag=True, help="Verify sources on the explorer (ape-etherscan).")
+@click.option(
+    "--deployments-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEPLOYMENTS_DIR,
+    show_default=True,
+)
+@exit_on_user_error
+def cli(
+    network_choice: str,
+    alias: str | None,
+    force: bool,
+    yes: bool,
+    publish: bool,
+    deployments_dir: Path,
+) -> None:
+    from ape.exceptions import ApeException
+
+    context = _connect(network_choice)
+    try:
+        from ape import chain, networks
+
+        network = networks.provider.network
+        is_local = network.name in LOCAL_NETWORKS
+        account = _account(alias, is_local)
+        chain_id = chain.chain_id
+        check_can_record(chain_id, deployments_dir, force)
+        if not is_local and not yes:
+            prompt = (
+                f"Deploy edgeledger to {network.ecosystem.name}:{network.name} "
+                f"(chain {chain_id}) from {account.address}?"
+            )
+            if not click.get_text_stream("stdin").isatty() or not click.confirm(prompt):
+                raise EdgeledgerError("not confirmed; pass --yes to deploy without asking")
+        try:
+            deployment = deploy_all(account)
+        except ApeException as error:
+            raise EdgeledgerError(
+                f"deployment failed, nothing recorded: {first_line(error)}"
+            ) from None
+        for name, address in deployment.addresses().items():
+            click.echo(f"{name:<20} {address}")
+        path = write_record(
+            deployment,
+            chain_id=chain_id,
+            network=network_choice,
+            deployer=str(account.address),
+            directory=deployments_dir,
+        )
+        click.echo(f"recorded in {path}")
+        if publish:
+            _publish(deployment)
+    finally:
+        context.__exit__(None, None, None)

@@ -416,7 +416,8 @@ def render_summary(
         "",
         (
             f"{len(end_to_end)} tasks: mean {np.mean(end_to_end):.2f} s,"
-            f" max {np.max(end_to_end):.2f} s with {config.block_time_s:g} s blocks (two transactions per task)."
+            f" max {np.max(end_to_end):.2f} s with {config.block_time_s:g} s blocks"
+            " (two transactions per task)."
             if end_to_end
             else "no tasks"
         ),

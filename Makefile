@@ -16,7 +16,8 @@ install: $(PYTHON_READY) $(NODE_READY)
 $(PYTHON_READY): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	# The package is imported from this checkout: a .pth file, no build step needed.
+	echo "$(CURDIR)" > "$$($(VENV)/bin/python -c 'import site; print(site.getsitepackages()[0])')/edgeledger.pth"
 	grep -q tools/env.sh $(VENV)/bin/activate || echo 'source "$(CURDIR)/tools/env.sh"' >> $(VENV)/bin/activate
 	touch $@
 

@@ -22,7 +22,8 @@ $(PYTHON_READY): requirements.txt pyproject.toml
 	touch $@
 
 $(NODE_READY): package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	# npm ci refuses this lock (anvil lists per-platform optional packages); install keeps its versions.
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## The main job: a local chain, every contract deployed, every replay at its quick default.

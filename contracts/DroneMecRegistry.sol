@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDroneMecRegistry} from "../interfaces/IDroneMecRegistry.sol";
 import {IOffloadingPolicy} from "../interfaces/IOffloadingPolicy.sol";
-import {PackedServer, PackedServerLib} from "./libraries/PackedServer.sol";
+import {PackedServer} from "./libraries/PackedServer.sol";
 
 /// @title Drone-aided MEC registry (DMEC)
 /// @notice See IDroneMecRegistry. Storage layout is chosen for gas: every server is one slot

@@ -12,33 +12,10 @@ type PackedServer is uint256;
 
 using PackedServerLib for PackedServer global;
 
-/// @notice Packing and unpacking.
+/// @notice Reading a packed server. The registry builds the words in its list walk and the
+/// policies read them straight from calldata (ServerSelection), both for gas.
 library PackedServerLib {
-    function pack(
-        address account_,
-        int32 x_,
-        int32 y_,
-        uint24 capacityMcps_
-    ) internal pure returns (PackedServer) {
-        return PackedServer.wrap(
-            uint256(uint160(account_)) | (uint256(uint32(x_)) << 160)
-                | (uint256(uint32(y_)) << 192) | (uint256(capacityMcps_) << 224)
-        );
-    }
-
     function account(PackedServer server) internal pure returns (address) {
         return address(uint160(PackedServer.unwrap(server)));
-    }
-
-    function x(PackedServer server) internal pure returns (int32) {
-        return int32(uint32(PackedServer.unwrap(server) >> 160));
-    }
-
-    function y(PackedServer server) internal pure returns (int32) {
-        return int32(uint32(PackedServer.unwrap(server) >> 192));
-    }
-
-    function capacityMcps(PackedServer server) internal pure returns (uint24) {
-        return uint24(PackedServer.unwrap(server) >> 224);
     }
 }

@@ -9,8 +9,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from edgeledger.errors import EdgeledgerError
+from edgeledger.errors import EdgeledgerError, first_line
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,32 @@ def anvil_node(block_time_s: float | None = None, timeout_s: float = 20.0) -> It
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextmanager
+def connected(choice: str) -> Iterator[Any]:
+    """Connect ape to the network `choice` for the CLIs, refusing in one readable line.
+
+    ape's own `--network` option prints a traceback for an unknown network or a dead node;
+    the CLIs take the choice as a string and connect here instead. Yields the network.
+    """
+    from ape import networks
+    from ape.exceptions import ApeException
+
+    try:
+        context = networks.parse_network_choice(choice)
+    except ApeException as error:
+        raise EdgeledgerError(
+            f"unknown network {choice!r} ({first_line(error)}); see `ape networks list`, "
+            "or pass a node URI such as ethereum:local:http://127.0.0.1:8545"
+        ) from None
+    try:
+        context.__enter__()
+    except Exception as error:
+        raise EdgeledgerError(
+            f"cannot reach the node for {choice!r} ({first_line(error)}); start it or check the URI"
+        ) from None
+    try:
+        yield networks.provider.network
+    finally:
+        context.__exit__(None, None, None)

@@ -81,12 +81,7 @@ def check_can_record(chain_id: int, directory: Path = DEPLOYMENTS_DIR, force: bo
     path = record_path(chain_id, directory)
     if not path.exists():
         return path
-    try:
-        recorded_chain = json.loads(path.read_text())["chain_id"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise EdgeledgerError(
-            f"{path} is not a deployment record ({error}); move it away or pass --force"
-        ) from None
+    recorded_chain = _load_record(path, "move it away or pass --force")["chain_id"]
     if recorded_chain != chain_id:
         raise EdgeledgerError(
             f"{path} records chain {recorded_chain}, not {chain_id}; "
@@ -97,6 +92,33 @@ def check_can_record(chain_id: int, directory: Path = DEPLOYMENTS_DIR, force: bo
             f"chain {chain_id} already has a deployment in {path}; pass --force to deploy anew"
         )
     return path
+
+
+def _load_record(path: Path, remedy: str) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_text())
+        if not isinstance(record["chain_id"], int):
+            raise TypeError("chain_id is not a number")
+    except (ValueError, KeyError, TypeError) as error:
+        raise EdgeledgerError(f"{path} is not a deployment record ({error}); {remedy}") from None
+    return dict(record)
+
+
+def recorded_address(chain_id: int, contract: str, directory: Path = DEPLOYMENTS_DIR) -> str:
+    """The address `ape run deploy` recorded for `contract` on chain `chain_id`."""
+    path = record_path(chain_id, directory)
+    if not path.exists():
+        raise EdgeledgerError(
+            f"no deployment record for chain {chain_id} in {directory}; run `ape run deploy` "
+            f"on this network first, or give the {contract} address"
+        )
+    remedy = "deploy again with `ape run deploy --force`"
+    record = _load_record(path, remedy)
+    if record["chain_id"] != chain_id:
+        raise EdgeledgerError(f"{path} records chain {record['chain_id']}, not {chain_id}")
+    if contract not in (record.get("contracts") or {}):
+        raise EdgeledgerError(f"{path} has no {contract}; {remedy}")
+    return str(record["contracts"][contract])
 
 
 def write_record(

@@ -12,30 +12,11 @@ from typing import Any
 
 import click
 
+from edgeledger.chain import connected
 from edgeledger.deploy import DEPLOYMENTS_DIR, check_can_record, deploy_all, write_record
 from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
 
 LOCAL_NETWORKS = {"local"}
-
-
-def _connect(choice: str) -> Any:
-    from ape import networks
-    from ape.exceptions import ApeException
-
-    try:
-        context = networks.parse_network_choice(choice)
-    except ApeException as error:
-        raise EdgeledgerError(
-            f"unknown network {choice!r} ({first_line(error)}); see `ape networks list`, "
-            "or pass a node URI such as ethereum:local:http://127.0.0.1:8545"
-        ) from None
-    try:
-        context.__enter__()
-    except Exception as error:
-        raise EdgeledgerError(
-            f"cannot reach the node for {choice!r} ({first_line(error)}); start it or check the URI"
-        ) from None
-    return context
 
 
 def _account(alias: str | None, is_local: bool) -> Any:
@@ -115,11 +96,9 @@ def cli(
 ) -> None:
     from ape.exceptions import ApeException
 
-    context = _connect(network_choice)
-    try:
-        from ape import chain, networks
+    with connected(network_choice) as network:
+        from ape import chain
 
-        network = networks.provider.network
         is_local = network.name in LOCAL_NETWORKS
         account = _account(alias, is_local)
         chain_id = chain.chain_id
@@ -149,5 +128,3 @@ def cli(
         click.echo(f"recorded in {path}")
         if publish:
             _publish(deployment)
-    finally:
-        context.__exit__(None, None, None)

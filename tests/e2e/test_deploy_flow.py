@@ -8,29 +8,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from ape_cli import ape_run, assert_one_line_refusal
 
 from edgeledger.chain import anvil_node, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def run_deploy(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["ape", "run", "deploy", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def assert_one_line_refusal(result: subprocess.CompletedProcess[str], words: str) -> None:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr + result.stdout
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, result.stderr
-    assert words in errors[0]
+    return ape_run("deploy", *args)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,484 @@
+"""DroneMecRegistry as a state machine: random sequences of registration, mobility, revocation,
+policy choice, tasks, results and reassignments against a Python model of the rules.
+
+Every rule predicts, from the model alone, which custom error the call must revert with (or
+that it succeeds) and checks it. Kept after every step and at the end of each example:
+- a device never has more than one outstanding task (a second submission reverts, and the
+  events of each device never show more submissions than results plus one);
+- every assigned server was admitted and not revoked at the moment of assignment, and is the
+  one the device's policy picks (Python reference, Random from the block's prevrandao);
+- the contract's counters (serverCount, taskCount) equal what the event log says.
+
+Each example starts from a chain snapshot and restores it. `make test` runs a few short
+examples; `make fuzz` (marker `fuzzing`) runs many long ones.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import ape
+import pytest
+from eth_utils import to_checksum_address
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from edgeledger.dmec.policies import Policy, Server, TaskPlacement, select, task_id
+
+NONE, ACTIVE, REVOKED = 0, 1, 2
+ASSIGNED, COMPLETED = 1, 2
+SERVER_SLOTS, DRONE_SLOTS = 4, 4
+# Devices never send transactions: plain addresses are enough.
+DEVICES = [to_checksum_address("0x" + format(0xDE0000 + i, "040x")) for i in range(5)]
+
+coordinate = st.integers(min_value=-2_000, max_value=2_000)
+capacity = st.integers(min_value=1, max_value=50_000)
+amount = st.integers(min_value=0, max_value=5_000)
+
+
+@dataclass
+class ServerModel:
+    x: int
+    y: int
+    capacity: int
+    state: int = ACTIVE
+
+
+@dataclass
+class DroneModel:
+    authorized_by: str
+    x: int
+    y: int
+    state: int = ACTIVE
+
+
+@dataclass
+class DeviceModel:
+    hub: str
+    policy: int = 0
+    state: int = ACTIVE
+    task_count: int = 0
+    task_state: int = 0
+    server: str = ""
+    assigned_at: int = 0
+    data_kb: int = 0
+    compute: int = 0
+    kind: int = 0
+    completed: int = 0
+    reassigned: int = 0
+
+
+class RegistryMachine(RuleBasedStateMachine):
+    # Set by the test function (fixtures are not available to a state machine class).
+    chain: Any
+    registry: Any
+    agent: Any
+    outsider: Any
+    server_accounts: list[Any]
+    drone_accounts: list[Any]
+    mean_rate: int
+    timeout_s: int
+    outcomes: ClassVar[Counter[str]] = Counter()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshot = self.chain.snapshot()
+        self.first_block = self.chain.blocks.head.number + 1
+        self.servers: dict[str, ServerModel] = {}
+        self.server_order: list[str] = []  # the registry's list: active servers, newest first
+        self.drones: dict[str, DroneModel] = {}
+        self.devices: dict[str, DeviceModel] = {}
+
+    # ------------------------------------------------------------ helpers
+
+    def _expect(self, error: str | None, call: Any, **fields: Any) -> Any:
+        """Run `call`; it must revert with custom error `error`, or succeed when None."""
+        # How often each outcome was exercised; printed at the end (see it with `-s`).
+        self.outcomes[f"{sys._getframe(1).f_code.co_name}: {error or 'succeeded'}"] += 1
+        if error is None:
+            return call()
+        with ape.reverts(getattr(self.registry, error), **fields):
+            call()
+        return None
+
+    def _active_drone(self, address: str) -> bool:
+        drone = self.drones.get(address)
+        return drone is not None and drone.state == ACTIVE
+
+    def _candidates(self, excluded: str = "") -> list[Server]:
+        return [
+            Server(a, self.servers[a].x, self.servers[a].y, self.servers[a].capacity)
+            for a in self.server_order
+            if a != excluded
+        ]
+
+    def _check_placement(
+        self, tx: Any, device: str, candidates: list[Server], server: str, sequence: int
+    ) -> None:
+        """The assigned server was active at assignment and is the policy's choice."""
+        assert server in self.server_order, f"{server} was not an active server"
+        model = self.devices[device]
+        drone = self.drones[model.hub]
+        block = self.chain.provider.web3.eth.get_block(tx.block_number)
+        placement = TaskPlacement(
+            task_id(device, sequence), model.data_kb, model.compute, drone.x, drone.y
+        )
+        expected = select(
+            Policy(model.policy),
+            candidates,
+            placement,
+            mean_rate_kb_per_s=self.mean_rate,
+            prevrandao=int.from_bytes(block["mixHash"], "big"),
+        )
+        assert server == candidates[expected].account
+        model.server = server
+        model.assigned_at = int(block["timestamp"])
+
+    # ------------------------------------------------------------ a populated start
+
+    @initialize(
+        positions=st.lists(st.tuples(coordinate, coordinate), min_size=4, max_size=4),
+        capacities=st.lists(capacity, min_size=2, max_size=2),
+        policies=st.lists(st.sampled_from(list(Policy)), min_size=3, max_size=3),
+    )
+    def populate(
+        self, positions: list[tuple[int, int]], capacities: list[int], policies: list[Policy]
+    ) -> None:
+        """Two servers, a drone under each, three devices with policies: without this start,
+        random rule sequences rarely get past registration to tasks."""
+        for slot in (0, 1):
+            self.register_server(slot, *positions[slot], capacities[slot])
+            self.register_drone(slot, slot, *positions[2 + slot])
+        for device, policy in enumerate(policies):
+            self.register_device(device, device % 2)
+            self.set_policy(device, policy, 0, as_hub=True)
+
+    # ------------------------------------------------------------ rules: membership
+
+    @rule(slot=st.integers(0, SERVER_SLOTS - 1), x=coordinate, y=coordinate, cap=capacity)
+    def register_server(self, slot: int, x: int, y: int, cap: int) -> None:
+        account = self.server_accounts[slot]
+        address = account.address
+        error = None if address not in self.servers else "ServerAlreadyRegistered"
+        if self._expect(
+            error, lambda: self.registry.registerServer(account, x, y, cap, sender=self.agent)
+        ):
+            self.servers[address] = ServerModel(x, y, cap)
+            self.server_order.insert(0, address)
+
+    @rule(slot=st.integers(0, SERVER_SLOTS - 1))
+    def revoke_server(self, slot: int) -> None:
+        address = self.server_accounts[slot].address
+        model = self.servers.get(address)
+        error = None if model is not None and model.state == ACTIVE else "ServerNotActive"
+        if self._expect(error, lambda: self.registry.revokeServer(address, sender=self.agent)):
+            self.servers[address].state = REVOKED
+            self.server_order.remove(address)
+
+    @rule(
+        slot=st.integers(0, DRONE_SLOTS - 1),
+        by=st.integers(0, SERVER_SLOTS - 1),
+        x=coordinate,
+        y=coordinate,
+    )
+    def register_drone(self, slot: int, by: int, x: int, y: int) -> None:
+        drone, authority = self.drone_accounts[slot], self.server_accounts[by]
+        server = self.servers.get(authority.address)
+        if server is None or server.state != ACTIVE:
+            error: str | None = "ServerNotActive"
+        elif drone.address in self.drones:
+            error = "DroneAlreadyRegistered"
+        else:
+            error = None
+        if self._expect(error, lambda: self.registry.registerDrone(drone, x, y, sender=authority)):
+            self.drones[drone.address] = DroneModel(authority.address, x, y)
+
+    @rule(slot=st.integers(0, DRONE_SLOTS - 1), x=coordinate, y=coordinate)
+    def move_drone(self, slot: int, x: int, y: int) -> None:
+        drone = self.drone_accounts[slot]
+        error = None if self._active_drone(drone.address) else "DroneNotActive"
+        if self._expect(error, lambda: self.registry.updateDronePosition(x, y, sender=drone)):
+            self.drones[drone.address].x, self.drones[drone.address].y = x, y
+
+    @rule(slot=st.integers(0, DRONE_SLOTS - 1), by_agent=st.booleans())
+    def revoke_drone(self, slot: int, by_agent: bool) -> None:
+        drone = self.drone_accounts[slot].address
+        model = self.drones.get(drone)
+        if model is None or model.state != ACTIVE:
+            error: str | None = "DroneNotActive"
+            sender = self.agent
+        else:
+            # Its authorizing server may revoke it, as may the agent; nobody else.
+            sender = self.agent if by_agent else self.outsider
+            error = None if by_agent else "NotDroneAuthority"
+        if self._expect(error, lambda: self.registry.revokeDrone(drone, sender=sender)):
+            self.drones[drone].state = REVOKED
+
+    @rule(device=st.integers(0, len(DEVICES) - 1), by=st.integers(0, DRONE_SLOTS - 1))
+    def register_device(self, device: int, by: int) -> None:
+        address, drone = DEVICES[device], self.drone_accounts[by]
+        if not self._active_drone(drone.address):
+            error: str | None = "DroneNotActive"
+        elif address in self.devices:
+            error = "DeviceAlreadyRegistered"
+        else:
+            error = None
+        if self._expect(error, lambda: self.registry.registerDevice(address, sender=drone)):
+            self.devices[address] = DeviceModel(hub=drone.address)
+
+    def _hub_error(self, address: str, sender: Any) -> str | None:
+        """What a drone-only call about `address` by `sender` reverts with, if anything."""
+        if not self._active_drone(sender.address):
+            return "DroneNotActive"
+        model = self.devices.get(address)
+        if model is None or model.state != ACTIVE:
+            return "DeviceNotActive"
+        if model.hub != sender.address:
+            return "NotDeviceHub"
+        return None
+
+    def _sender_for(self, address: str, other: int, as_hub: bool) -> Any:
+        """The device's hub (when it is a drone account we hold), or some other drone."""
+        model = self.devices.get(address)
+        if as_hub and model is not None:
+            return next(d for d in self.drone_accounts if d.address == model.hub)
+        return self.drone_accounts[other]
+
+    @rule(
+        device=st.integers(0, len(DEVICES) - 1),
+        to=st.integers(0, DRONE_SLOTS - 1),
+        other=st.integers(0, DRONE_SLOTS - 1),
+        as_hub=st.booleans(),
+    )
+    def move_device(self, device: int, to: int, other: int, as_hub: bool) -> None:
+        address, new_hub = DEVICES[device], self.drone_accounts[to]
+        sender = self._sender_for(address, other, as_hub)
+        error = self._hub_error(address, sender)
+        if error is None and not self._active_drone(new_hub.address):
+            error = "DroneNotActive"
+        if self._expect(
+            error, lambda: self.registry.addDroneToDevice(address, new_hub, sender=sender)
+        ):
+            self.devices[address].hub = new_hub.address
+
+    @rule(device=st.integers(0, len(DEVICES) - 1), by_hub=st.booleans())
+    def revoke_device(self, device: int, by_hub: bool) -> None:
+        address = DEVICES[device]
+        model = self.devices.get(address)
+        if model is None or model.state != ACTIVE:
+            error: str | None = "DeviceNotActive"
+            sender = self.agent
+        elif by_hub:
+            sender = self._sender_for(address, 0, as_hub=True)
+            error = None
+        else:
+            sender = self.outsider
+            error = "NotDeviceAuthority"
+        if self._expect(error, lambda: self.registry.revokeDevice(address, sender=sender)):
+            self.devices[address].state = REVOKED
+
+    @rule(
+        device=st.integers(0, len(DEVICES) - 1),
+        policy=st.sampled_from(list(Policy)),
+        other=st.integers(0, DRONE_SLOTS - 1),
+        as_hub=st.booleans(),
+    )
+    def set_policy(self, device: int, policy: Policy, other: int, as_hub: bool) -> None:
+        address = DEVICES[device]
+        sender = self._sender_for(address, other, as_hub)
+        error = self._hub_error(address, sender)
+        if self._expect(
+            error, lambda: self.registry.addOffloadingPolicy(address, int(policy), sender=sender)
+        ):
+            self.devices[address].policy = int(policy)
+
+    # ------------------------------------------------------------ rules: tasks
+
+    @rule(
+        device=st.integers(0, len(DEVICES) - 1),
+        other=st.integers(0, DRONE_SLOTS - 1),
+        as_hub=st.booleans(),
+        data_kb=amount,
+        compute=amount,
+        kind=st.integers(0, 3),
+    )
+    def submit_task(
+        self, device: int, other: int, as_hub: bool, data_kb: int, compute: int, kind: int
+    ) -> None:
+        address = DEVICES[device]
+        sender = self._sender_for(address, other, as_hub)
+        error = self._hub_error(address, sender)
+        model = self.devices.get(address)
+        if error is None and model is not None:
+            if model.task_state == ASSIGNED:
+                error = "TaskOutstanding"  # at most one outstanding task per device
+            elif model.policy == 0:
+                error = "OffloadingPolicyNotSet"
+            elif not self.server_order:
+                error = "NoServerAvailable"
+        candidates = self._candidates()
+        tx = self._expect(
+            error,
+            lambda: self.registry.submitTask(address, data_kb, compute, kind, sender=sender),
+        )
+        if tx is None:
+            return
+        assert model is not None
+        model.task_count += 1
+        model.task_state = ASSIGNED
+        model.data_kb, model.compute, model.kind = data_kb, compute, kind
+        (event,) = tx.events
+        assert event.taskId == task_id(address, model.task_count)
+        self._check_placement(tx, address, candidates, str(event.server), model.task_count)
+
+    @rule(device=st.integers(0, len(DEVICES) - 1), by_assigned=st.booleans())
+    def submit_result(self, device: int, by_assigned: bool) -> None:
+        address = DEVICES[device]
+        model = self.devices.get(address)
+        sequence = model.task_count if model is not None and model.task_count else 1
+        task = task_id(address, sequence)
+        if model is None or model.task_state != ASSIGNED:
+            error: str | None = "TaskNotOutstanding"
+            sender = self.outsider
+        elif by_assigned:
+            error = None
+            sender = next(s for s in self.server_accounts if s.address == model.server)
+        else:
+            error = "NotAssignedServer"
+            sender = self.outsider
+        if self._expect(
+            error, lambda: self.registry.submitResult(task, b"\x5a" * 32, sender=sender)
+        ):
+            assert model is not None
+            model.task_state = COMPLETED
+            model.completed += 1
+
+    @rule(device=st.integers(0, len(DEVICES) - 1), wait_for_timeout=st.booleans())
+    def reassign_task(self, device: int, wait_for_timeout: bool) -> None:
+        address = DEVICES[device]
+        model = self.devices.get(address)
+        if model is None or model.task_state != ASSIGNED:
+            error: str | None = "TaskNotOutstanding"
+            sender = self.agent
+        else:
+            sender = self._sender_for(address, 0, as_hub=True)
+            times_out_at = model.assigned_at + self.timeout_s
+            head = self.chain.blocks.head.timestamp
+            # Make the next block's time certain: past the timeout, or well before it.
+            if wait_for_timeout or head >= times_out_at - 10:
+                if head < times_out_at:
+                    self.chain.mine(timestamp=times_out_at)
+                timed_out = True
+            else:
+                timed_out = False
+            server_active = self.servers[model.server].state == ACTIVE
+            if not self._active_drone(sender.address):
+                error = "DroneNotActive"
+            elif not timed_out and server_active:
+                error = "TaskNotTimedOut"
+            elif not self._candidates(excluded=model.server):
+                error = "NoServerAvailable"
+            else:
+                error = None
+        task = task_id(address, model.task_count if model and model.task_count else 1)
+        candidates = self._candidates(excluded=model.server if model else "")
+        tx = self._expect(error, lambda: self.registry.reassignTask(task, sender=sender))
+        if tx is None:
+            return
+        assert model is not None
+        (event,) = tx.events
+        assert event.fromServer == model.server and event.toServer != model.server
+        model.reassigned += 1
+        self._check_placement(tx, address, candidates, str(event.toServer), model.task_count)
+
+    # ------------------------------------------------------------ invariants
+
+    @invariant()
+    def server_list_matches(self) -> None:
+        on_chain = [str(info.account) for info in self.registry.getServers()]
+        assert on_chain == self.server_order
+        assert self.registry.serverCount() == len(self.server_order)
+
+    @invariant()
+    def devices_match(self) -> None:
+        for address, model in self.devices.items():
+            info = self.registry.getDeviceInfo(address)
+            assert (info.hub, info.policyId, info.membership) == (
+                model.hub,
+                model.policy,
+                model.state,
+            )
+            assert (info.taskCount, info.latestTaskState) == (model.task_count, model.task_state)
+
+    def teardown(self) -> None:
+        try:
+            self._counters_match_events()
+        finally:
+            self.chain.restore(self.snapshot)
+
+    def _counters_match_events(self) -> None:
+        def count(event: Any, **topics: str) -> int:
+            # stop 0 means up to the head (ape's range)
+            logs = event.range(self.first_block, 0, search_topics=topics or None)
+            return sum(1 for _ in logs)
+
+        registry = self.registry
+        registered = count(registry.ServerRegistered)
+        revoked = count(registry.ServerRevoked)
+        assert registered == len(self.servers)
+        assert registered - revoked == registry.serverCount()
+        for address, model in self.devices.items():
+            submitted = count(registry.TaskSubmitted, device=address)
+            completed = count(registry.TaskCompleted, device=address)
+            assert submitted == registry.getDeviceInfo(address).taskCount == model.task_count
+            assert completed == model.completed
+            # One outstanding task at most: results trail submissions by zero or one.
+            assert submitted - completed == (1 if model.task_state == ASSIGNED else 0)
+            assert count(registry.TaskReassigned, device=address) == model.reassigned
+
+
+def run_machine(
+    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any, examples: int, steps: int
+) -> None:
+    RegistryMachine.chain = chain
+    RegistryMachine.registry = dmec.registry
+    RegistryMachine.agent = agent
+    RegistryMachine.outsider = outsider
+    RegistryMachine.server_accounts = [accounts[10 + i] for i in range(SERVER_SLOTS)]
+    RegistryMachine.drone_accounts = [accounts[14 + i] for i in range(DRONE_SLOTS)]
+    RegistryMachine.mean_rate = dmec.parameters.mean_rate_kb_per_s
+    RegistryMachine.timeout_s = dmec.parameters.task_timeout_s
+    run_state_machine_as_test(
+        RegistryMachine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
+    for outcome, times in sorted(RegistryMachine.outcomes.items()):
+        print(f"{times:5d}  {outcome}")
+
+
+def test_registry_state_machine(
+    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any
+) -> None:
+    run_machine(chain, dmec, agent, outsider, accounts, examples=6, steps=30)
+
+
+@pytest.mark.fuzzing
+def test_registry_state_machine__long(
+    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any
+) -> None:
+    run_machine(chain, dmec, agent, outsider, accounts, examples=100, steps=50)

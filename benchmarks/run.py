@@ -88,9 +88,14 @@ def dmec_gas() -> tuple[list[list[str]], list[str]]:
             "+ device cold read, warm policy call, calldata share",
         )
 
-    # Per extra server: slope of one submitTask against the number of servers.
+    # Per extra server: slope of one submitTask against the number of servers. DelayAware
+    # runs one of two loops, so both of its branches are measured.
+    transmission_heavy = TaskSpec(data_kb=50_000, compute_megacycles=100, kind=1)
+    cases = [(policy, spec, policy.label) for policy in Policy]
+    cases[-1] = (Policy.DELAY_AWARE, spec, "DelayAware (MCC branch)")
+    cases.append((Policy.DELAY_AWARE, transmission_heavy, "DelayAware (Nearest branch)"))
     counts = [3, 8, 16, 32, 64]
-    gas_at: dict[Policy, list[float]] = {p: [] for p in Policy}
+    gas_at: dict[str, list[float]] = {label: [] for _, _, label in cases}
     registered = 3
     offset = 20
     for count in counts:
@@ -103,16 +108,18 @@ def dmec_gas() -> tuple[list[list[str]], list[str]]:
                 sender=agent,
             )
             registered += 1
-        for policy in Policy:
-            devices = world.devices[policy][offset : offset + 3]
-            gas_at[policy].append(
-                float(np.mean([drone.relay(registry, d.address, spec).gas_used for d in devices]))
+        for case, (policy, task, label) in enumerate(cases):
+            # Each case draws fresh devices: a device has one outstanding task at a time.
+            start = offset + 3 * len(counts) * (case // len(Policy))
+            devices = world.devices[policy][start : start + 3]
+            gas_at[label].append(
+                float(np.mean([drone.relay(registry, d.address, task).gas_used for d in devices]))
             )
         offset += 3
-    for policy in Policy:
-        slope = float(np.polyfit(counts, gas_at[policy], 1)[0])
+    for _, _, label in cases:
+        slope = float(np.polyfit(counts, gas_at[label], 1)[0])
         row(
-            f"per extra server, {policy.label}",
+            f"per extra server, {label}",
             slope,
             COLD_READ,
             2_600,

@@ -26,11 +26,15 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         Membership membership;
     }
 
-    /// @dev One slot: the head of the server list and its length.
+    /// @dev One slot: the head of the server list, its length and its total capacity (kept
+    /// here because admission and revocation rewrite this slot anyway, and DelayAware needs the
+    /// sum before it knows which of its two loops to run).
     struct ServerList {
         address head; // newest active server
         uint32 count; // number of active servers, at most MAX_SERVERS
+        uint32 totalCapacityMcps; // sum over active servers; < 2^32 as 256 * (2^24 - 1) is
     }
+
 
     /// @dev One slot.
     struct DroneRecord {
@@ -153,7 +157,11 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
             capacityMcps: capacityMcps,
             membership: Membership.Active
         });
-        _serverList = ServerList({head: server, count: list.count + 1});
+        _serverList = ServerList({
+            head: server,
+            count: list.count + 1,
+            totalCapacityMcps: list.totalCapacityMcps + capacityMcps
+        });
         emit ServerRegistered(server, x, y, capacityMcps);
     }
 
@@ -173,6 +181,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
             _servers[previous].next = record.next;
         }
         _serverList.count = list.count - 1;
+        _serverList.totalCapacityMcps = list.totalCapacityMcps - record.capacityMcps;
         record.next = address(0);
         record.membership = Membership.Revoked;
         emit ServerRevoked(server, msg.sender);
@@ -273,9 +282,11 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         uint16 kind
     ) external returns (uint256 taskId) {
         DroneRecord memory drone = _callerDrone();
+        (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(address(0));
         taskId = _submitTask(
             drone,
-            _candidateServers(address(0)),
+            servers,
+            totalCapacity,
             TaskRequest({
                 device: device,
                 dataKb: dataKb,
@@ -294,11 +305,11 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         if (count > MAX_BATCH) revert BatchTooLarge(count, MAX_BATCH);
         DroneRecord memory drone = _callerDrone();
         // Read the server list once for the whole batch.
-        PackedServer[] memory servers = _candidateServers(address(0));
+        (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(address(0));
         taskIds = new uint256[](count);
         // Bounded by MAX_BATCH.
         for (uint256 i = 0; i < count; ++i) {
-            taskIds[i] = _submitTask(drone, servers, tasks[i]);
+            taskIds[i] = _submitTask(drone, servers, totalCapacity, tasks[i]);
         }
     }
 
@@ -324,10 +335,13 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         if (block.timestamp < timesOutAt && _servers[previous].membership == Membership.Active) {
             revert TaskNotTimedOut(taskId, timesOutAt);
         }
+        (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(previous);
         address server = _select(
             record.policyId,
-            _candidateServers(previous),
-            _taskContext(taskId, drone, task.dataKb, task.computeMegacycles, record.taskKind)
+            servers,
+            _taskContext(
+                taskId, drone, task.dataKb, task.computeMegacycles, record.taskKind, totalCapacity
+            )
         );
         task.server = server;
         task.assignedAt = uint32(block.timestamp);
@@ -350,15 +364,17 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     ) external view returns (address) {
         DeviceRecord memory record = _devices[device];
         if (record.membership != Membership.Active) revert DeviceNotActive(device);
+        (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(address(0));
         return _select(
             record.policyId,
-            _candidateServers(address(0)),
+            servers,
             _taskContext(
                 _taskId(device, record.taskCount + 1),
                 _drones[record.hub],
                 dataKb,
                 computeMegacycles,
-                kind
+                kind,
+                totalCapacity
             )
         );
     }
@@ -462,6 +478,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     function _submitTask(
         DroneRecord memory drone,
         PackedServer[] memory servers,
+        uint32 totalCapacity,
         TaskRequest memory request
     ) internal returns (uint256 taskId) {
         DeviceRecord memory record = _devices[request.device];
@@ -480,7 +497,14 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         address server = _select(
             policyId,
             servers,
-            _taskContext(taskId, drone, request.dataKb, request.computeMegacycles, request.kind)
+            _taskContext(
+                taskId,
+                drone,
+                request.dataKb,
+                request.computeMegacycles,
+                request.kind,
+                totalCapacity
+            )
         );
 
         record.taskState = TaskState.Assigned;
@@ -530,9 +554,12 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     /// layouts agree on x, y and capacity; see PackedServer.sol). The walk is assembly because
     /// every policy evaluation pays it per server (budget: 2,600 gas a server, 2,100 of them
     /// the storage read); the registry tests and the policy tests check its output.
-    function _candidateServers(address excluded) internal view returns (PackedServer[] memory servers) {
+    function _candidateServers(
+        address excluded
+    ) internal view returns (PackedServer[] memory servers, uint32 totalCapacity) {
         ServerList memory list = _serverList;
         servers = new PackedServer[](list.count);
+        totalCapacity = list.totalCapacityMcps;
         address cursor = list.head;
         uint256 mask = _POSITION_AND_CAPACITY_MASK;
         assembly ("memory-safe") {
@@ -552,6 +579,8 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
             // Shrink the array in place when a server was left out.
             mstore(servers, shr(5, sub(out, add(servers, 0x20))))
         }
+        // A left-out active server leaves the total too (its slot is warm from the walk).
+        if (servers.length < list.count) totalCapacity -= _servers[excluded].capacityMcps;
     }
 
     function _taskContext(
@@ -559,7 +588,8 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         DroneRecord memory drone,
         uint32 dataKb,
         uint32 computeMegacycles,
-        uint16 kind
+        uint16 kind,
+        uint32 totalCapacity
     ) internal pure returns (IOffloadingPolicy.TaskContext memory) {
         return IOffloadingPolicy.TaskContext({
             taskId: taskId,
@@ -567,7 +597,8 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
             computeMegacycles: computeMegacycles,
             kind: kind,
             droneX: drone.x,
-            droneY: drone.y
+            droneY: drone.y,
+            totalCapacityMcps: totalCapacity
         });
     }
 

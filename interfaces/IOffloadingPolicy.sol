@@ -17,6 +17,7 @@ interface IOffloadingPolicy {
         uint16 kind; // application-defined task kind
         int32 droneX; // relaying drone's position, metres
         int32 droneY; // relaying drone's position, metres
+        uint32 totalCapacityMcps; // sum of the candidates' capacities, megacycles per second
     }
 
     /// @notice A short human-readable name, such as "Nearest".

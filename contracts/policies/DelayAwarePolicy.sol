@@ -9,7 +9,8 @@ import {ServerSelection} from "../libraries/ServerSelection.sol";
 /// @notice With data amount a, mean transmission rate r, computation amount b and mean
 /// computing capacity c of the candidates: Nearest when a/r > b/c (transmission dominates),
 /// MCC otherwise. Evaluated exactly in integers as a * sum(c) > b * r * m, m candidates, so
-/// no division rounds; equality goes to MCC, as the paper's strict ">" says.
+/// no division rounds; equality goes to MCC, as the paper's strict ">" says. sum(c) comes with
+/// the task (the registry keeps it), so the decision comes first and only one loop runs.
 contract DelayAwarePolicy is IOffloadingPolicy {
     /// @notice The mean drone-to-server transmission rate r, kilobytes per second.
     uint32 public immutable MEAN_RATE_KB_PER_S;
@@ -32,11 +33,13 @@ contract DelayAwarePolicy is IOffloadingPolicy {
         PackedServer[] calldata servers,
         TaskContext calldata task
     ) external view returns (uint256) {
-        ServerSelection.Scan memory candidates = ServerSelection.scan(servers, task.droneX, task.droneY);
         // a*sum(c) <= 2^32 * 2^32 and b*r*m <= 2^32 * 2^32 * 2^9: no overflow.
-        uint256 transmission = uint256(task.dataKb) * candidates.totalCapacityMcps;
+        uint256 transmission = uint256(task.dataKb) * task.totalCapacityMcps;
         uint256 computation =
             uint256(task.computeMegacycles) * MEAN_RATE_KB_PER_S * servers.length;
-        return transmission > computation ? candidates.nearest : candidates.maxCapacity;
+        if (transmission > computation) {
+            return ServerSelection.nearest(servers, task.droneX, task.droneY);
+        }
+        return ServerSelection.maxCapacity(servers);
     }
 }

@@ -56,6 +56,19 @@ class TaskPlacement:
     drone_y_m: int
 
 
+def task_context(task: TaskPlacement, servers: list[Server], kind: int = 0) -> tuple[int, ...]:
+    """IOffloadingPolicy.TaskContext as the registry passes it for `task` among `servers`."""
+    return (
+        task.task_id,
+        task.data_kb,
+        task.compute_megacycles,
+        kind,
+        task.drone_x_m,
+        task.drone_y_m,
+        sum(s.capacity_mcps for s in servers),
+    )
+
+
 def nearest(servers: list[Server], x_m: int, y_m: int) -> int:
     distances = [(s.x_m - x_m) ** 2 + (s.y_m - y_m) ** 2 for s in servers]
     return distances.index(min(distances))

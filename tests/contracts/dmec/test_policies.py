@@ -8,7 +8,14 @@ from eth_utils import to_checksum_address
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edgeledger.dmec.policies import Policy, Server, TaskPlacement, select, task_id
+from edgeledger.dmec.policies import (
+    Policy,
+    Server,
+    TaskPlacement,
+    select,
+    task_context,
+    task_id,
+)
 
 INT32 = st.integers(min_value=-(2**31), max_value=2**31 - 1)
 NEAR = st.integers(min_value=-5_000, max_value=5_000)  # small coordinates make ties likely
@@ -50,15 +57,9 @@ RELAXED = settings(
 def test_deterministic_policy_contract__matches_reference(
     dmec: Any, servers: list[Server], task: TaskPlacement, policy: Policy
 ) -> None:
-    context = (
-        task.task_id,
-        task.data_kb,
-        task.compute_megacycles,
-        0,
-        task.drone_x_m,
-        task.drone_y_m,
+    on_chain = dmec.policies[policy].selectServer(
+        [s.packed() for s in servers], task_context(task, servers)
     )
-    on_chain = dmec.policies[policy].selectServer([s.packed() for s in servers], context)
     expected = select(policy, servers, task, mean_rate_kb_per_s=dmec.parameters.mean_rate_kb_per_s)
     assert on_chain == expected
 
@@ -111,3 +112,35 @@ def test_registry_assignment__matches_reference(
         assert tx.events[0].server == candidates[expected].account
     finally:
         chain.restore(snapshot)
+
+
+# DelayAware compares a * sum(c) with b * r * m over the candidates. In `world` (rate 2,500):
+# capacities 10,000 (server), 20,000 (other_server), 40,000 (third). A task of a = 1 KB and
+# b = 10 Mcycles goes to MCC among all three; without `third`, MCC still wins (6a < b), but a
+# stale sum that still counted `third` would switch to Nearest (14a > b) and pick `server`.
+SMALL_DATA_KB, SOME_COMPUTE = 1, 10
+
+
+def test_delay_aware__total_capacity_follows_revocation(
+    world: dict[str, Any], registry: Any, agent: Any, drone: Any, device: Any
+) -> None:
+    server, other_server, third = world["servers"]
+    registry.addOffloadingPolicy(device, int(Policy.DELAY_AWARE), sender=drone)
+    assert registry.queryOffloading(device, SMALL_DATA_KB, SOME_COMPUTE, 0) == third
+
+    registry.revokeServer(third, sender=agent)
+
+    assert registry.queryOffloading(device, SMALL_DATA_KB, SOME_COMPUTE, 0) == other_server
+
+
+def test_delay_aware__reassignment_leaves_the_previous_server_out_of_the_sum(
+    world: dict[str, Any], chain: Any, registry: Any, drone: Any, device: Any
+) -> None:
+    server, other_server, third = world["servers"]
+    registry.addOffloadingPolicy(device, int(Policy.DELAY_AWARE), sender=drone)
+    registry.submitTask(device, SMALL_DATA_KB, SOME_COMPUTE, 0, sender=drone)
+    chain.mine(deltatime=registry.TASK_TIMEOUT_S() + 1)
+
+    tx = registry.reassignTask(task_id(device.address, 1), sender=drone)
+
+    assert (tx.events[0].fromServer, tx.events[0].toServer) == (third, other_server)

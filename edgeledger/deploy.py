@@ -15,6 +15,7 @@ from typing import Any
 
 from edgeledger.dmec.policies import Policy
 from edgeledger.errors import EdgeledgerError
+from edgeledger.fresco.reputation import ScoreParameters
 
 DEPLOYMENTS_DIR = Path(__file__).resolve().parent.parent / "deployments"
 
@@ -27,6 +28,8 @@ class DeployParameters:
     task_timeout_s: int = 60
     # DelayAware's mean drone-to-server transmission rate r̄: 2,500 KB/s is 20 Mbit/s.
     mean_rate_kb_per_s: int = 2_500
+    # FRESCO's w, initial and reset score on the contract's scale of 1,000.
+    scores: ScoreParameters = field(default_factory=ScoreParameters)
 
 
 @dataclass
@@ -36,11 +39,14 @@ class Deployment:
     registry: Any
     policies: dict[Policy, Any] = field(default_factory=dict)
     parameters: DeployParameters = field(default_factory=DeployParameters)
+    reputation: Any = None  # ReputationManager, when deployed
 
     def addresses(self) -> dict[str, str]:
         contracts = {"DroneMecRegistry": str(self.registry.address)}
         for policy, instance in self.policies.items():
             contracts[f"{policy.label}Policy"] = str(instance.address)
+        if self.reputation is not None:
+            contracts["ReputationManager"] = str(self.reputation.address)
         return contracts
 
 
@@ -67,9 +73,21 @@ def deploy_dmec(sender: Any, parameters: DeployParameters | None = None) -> Depl
     return deployment
 
 
+def deploy_reputation(sender: Any, scores: ScoreParameters | None = None) -> Any:
+    """Deploy FRESCO's ReputationManager; `sender` becomes its admin and agent."""
+    from ape import project
+
+    scores = scores or ScoreParameters()
+    return project.ReputationManager.deploy(
+        scores.weight, scores.initial_score, scores.reset_score, sender=sender
+    )
+
+
 def deploy_all(sender: Any, parameters: DeployParameters | None = None) -> Deployment:
     """Deploy every edgeledger contract in dependency order and wire their roles."""
-    return deploy_dmec(sender, parameters)
+    deployment = deploy_dmec(sender, parameters)
+    deployment.reputation = deploy_reputation(sender, deployment.parameters.scores)
+    return deployment
 
 
 def record_path(chain_id: int, directory: Path = DEPLOYMENTS_DIR) -> Path:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from edgeledger.deploy import Deployment, deploy_dmec
+from edgeledger.deploy import Deployment, deploy_dmec, deploy_reputation
 from edgeledger.dmec.policies import Policy
 
 
@@ -41,6 +41,12 @@ def other_drone(accounts: Any) -> Any:
 def device(accounts: Any) -> Any:
     """An IoT device: an address its drone acts for; it never sends a transaction."""
     return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def reporter(accounts: Any) -> Any:
+    """Holds REPORTER_ROLE on the reputation contract: measures task outcomes."""
+    return accounts[8]
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +116,11 @@ def world(
     create_drone(drone, authorized_by=server)
     create_device(device, hub=drone)
     return {"servers": [server, other_server, third], "drone": drone, "device": device}
+
+
+@pytest.fixture(scope="session")
+def reputation(agent: Any, reporter: Any) -> Any:
+    """FRESCO's ReputationManager with the paper's parameters; `agent` admits nodes."""
+    contract = deploy_reputation(agent)
+    contract.grantRole(contract.REPORTER_ROLE(), reporter, sender=agent)
+    return contract

@@ -34,6 +34,7 @@ def test_deploy__records_then_refuses_second_run(node_uri: str, tmp_path: Path) 
         "NearestPolicy",
         "MCCPolicy",
         "DelayAwarePolicy",
+        "ReputationManager",
     }
     for address in record["contracts"].values():
         assert address in first.stdout

@@ -124,7 +124,7 @@ SMALL_DATA_KB, SOME_COMPUTE = 1, 10
 def test_delay_aware__total_capacity_follows_revocation(
     world: dict[str, Any], registry: Any, agent: Any, drone: Any, device: Any
 ) -> None:
-    server, other_server, third = world["servers"]
+    _, other_server, third = world["servers"]
     registry.addOffloadingPolicy(device, int(Policy.DELAY_AWARE), sender=drone)
     assert registry.queryOffloading(device, SMALL_DATA_KB, SOME_COMPUTE, 0) == third
 
@@ -136,7 +136,7 @@ def test_delay_aware__total_capacity_follows_revocation(
 def test_delay_aware__reassignment_leaves_the_previous_server_out_of_the_sum(
     world: dict[str, Any], chain: Any, registry: Any, drone: Any, device: Any
 ) -> None:
-    server, other_server, third = world["servers"]
+    _, other_server, third = world["servers"]
     registry.addOffloadingPolicy(device, int(Policy.DELAY_AWARE), sender=drone)
     registry.submitTask(device, SMALL_DATA_KB, SOME_COMPUTE, 0, sender=drone)
     chain.mine(deltatime=registry.TASK_TIMEOUT_S() + 1)

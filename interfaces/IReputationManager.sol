@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title FRESCO reputation manager
+/// @notice Scores edge nodes from measured task outcomes. A reporter sends what it measured
+/// (execution time, the task's time constraint, success); the contract, not the client, turns
+/// each report into the task incentive I and the score R:
+///   I = (Tc - Texec) / Tc  if the offload succeeded and Texec <= Tc, else 0
+///   R <- (1 - w) * R + w * I
+/// in fixed point with SCALE = 1000 (1.0 is 1000), truncating division at each step:
+///   I = (Tc - Texec) * SCALE / Tc,   R = ((SCALE - W) * R + W * I) / SCALE.
+/// Both stay in [0, SCALE]. W, the initial and the reset score are set at deployment.
+/// @dev The event log is complete: NodeRegistered, NodeUnregistered, ReputationReset and
+/// ReputationsUpdated (which carries every report as sent) let anyone replay every score
+/// exactly with the formulas above (edgeledger/fresco/reputation.py does).
+interface IReputationManager {
+    /// @notice Membership of a node.
+    enum Membership {
+        None,
+        Active,
+        Unregistered
+    }
+
+    /// @notice A node as `getNode` reports it.
+    struct NodeInfo {
+        address account; // the node's address, its identity everywhere in edgeledger
+        uint32 index; // registration order, from 0; kept across unregister/register
+        Membership membership;
+        uint16 score; // reputation, SCALE = 1.0
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice The agent admitted a node (again) at registration number `index`.
+    event NodeRegistered(address indexed node, uint32 index);
+    /// @notice A node left, by itself or removed by the agent; its score is kept.
+    event NodeUnregistered(address indexed node, address indexed by);
+    /// @notice A reporter's batch was counted, reports applied in order. Each report is one
+    /// word, laid out as `packReport` builds it (node, task id, times, success).
+    event ReputationsUpdated(address indexed reporter, uint256[] reports);
+    /// @notice The admin set a node's score back to RESET_SCORE.
+    event ReputationReset(address indexed node, address indexed by, uint16 score);
+
+    // ---------------------------------------------------------------- errors
+
+    error ZeroAddress();
+    error InvalidScoreParameters(uint16 weight, uint16 initialScore, uint16 resetScore);
+    error NodeAlreadyRegistered(address node);
+    /// @notice The node is unknown or unregistered: it cannot be reported on or removed.
+    error NodeNotRegistered(address node);
+    /// @notice The node was never registered: it has no score.
+    error UnknownNode(address node);
+    error NotNodeAuthority(address caller, address node);
+    error TooManyNodes(uint256 limit);
+    error NodeIndexOutOfRange(uint256 index, uint256 count);
+    error EmptyBatch();
+    error BatchTooLarge(uint256 size, uint256 limit);
+    /// @notice Task ids of one reporter must rise strictly: `taskId` was counted already or
+    /// is out of order (the reporter's highest counted id is `lastCounted`).
+    error ReportAlreadyCounted(address reporter, uint256 taskId, uint256 lastCounted);
+    error ZeroTimeConstraint(uint256 taskId);
+    /// @notice A report word holds the time constraint in 31 bits (up to about 35 minutes).
+    error TimeConstraintTooLarge(uint32 timeConstraintUs);
+    error InvalidRank(uint256 k);
+
+    // ---------------------------------------------------------------- functions
+
+    /// @notice Admit `node` (agent). A node registered before gets its old index and score back.
+    function registerNode(address node) external;
+
+    /// @notice Remove `node`, by the agent or the node itself. Its score stays on record.
+    function unregisterNode(address node) external;
+
+    /// @notice Count the reports of one task batch into the scores (reporters only).
+    /// @param reports One word per report (see `packReport`), task ids strictly rising and
+    /// above the reporter's last counted id; every node registered. All or nothing.
+    function updateNodeReputation(uint256[] calldata reports) external;
+
+    /// @notice Set `node`'s score to RESET_SCORE (admin).
+    function resetReputation(address node) external;
+
+    /// @notice Number of registered (active) nodes.
+    function getNodeCount() external view returns (uint256);
+
+    /// @notice The `index`-th registered node, in registration order (0-based).
+    function getNode(uint256 index) external view returns (NodeInfo memory);
+
+    /// @notice The node's score (also after it unregistered); reverts for an unknown node.
+    function getReputationScore(address node) external view returns (uint16);
+
+    /// @notice Scores of many nodes in one call, in the order asked.
+    function getReputationScores(address[] calldata nodes) external view returns (uint16[] memory);
+
+    /// @notice The k-th highest score among `nodes` (k = 1 is the highest), the FRESCO
+    /// threshold; 0 when fewer than k nodes are given, so that every node passes.
+    function kthHighestScore(address[] calldata nodes, uint256 k) external view returns (uint16);
+
+    /// @notice The highest task id counted for `reporter` (0 before its first report).
+    function lastTaskId(address reporter) external view returns (uint32);
+
+    /// @notice One report word: node in bits 0..159, task id 160..191, execution time in
+    /// microseconds 192..223, time constraint in microseconds 224..254, success bit 255.
+    function packReport(
+        address node,
+        uint32 taskId,
+        uint32 executionTimeUs,
+        uint32 timeConstraintUs,
+        bool succeeded
+    ) external pure returns (uint256);
+}

@@ -1,0 +1,311 @@
+"""ReputationManager: every function and every refusal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ape
+import pytest
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+
+from edgeledger.fresco.reputation import Report
+
+MS = 1_000  # microseconds
+
+
+def report(node: Any, task_id: int, execution_ms: int, constraint_ms: int = 100, ok: bool = True):
+    return Report(str(node), task_id, execution_ms * MS, constraint_ms * MS, ok).packed()
+
+
+def synthetic(i: int) -> str:
+    return to_checksum_address("0x" + format(0xA0000 + i, "040x"))
+
+
+@pytest.fixture
+def node(reputation: Any, agent: Any, server: Any) -> Any:
+    reputation.registerNode(server, sender=agent)
+    return server
+
+
+# ---------------------------------------------------------------- deployment
+
+
+@pytest.mark.parametrize(
+    ("weight", "initial", "reset"),
+    [(0, 500, 500), (1001, 500, 500), (300, 1001, 500), (300, 500, 1001)],
+)
+def test_constructor__scores_outside_the_scale_revert(
+    project: Any, agent: Any, weight: int, initial: int, reset: int
+) -> None:
+    with ape.reverts(
+        project.ReputationManager.InvalidScoreParameters,
+        weight=weight,
+        initialScore=initial,
+        resetScore=reset,
+    ):
+        project.ReputationManager.deploy(weight, initial, reset, sender=agent)
+
+
+def test_constructor__parameters_and_roles(reputation: Any, agent: Any, reporter: Any) -> None:
+    assert (reputation.SCALE(), reputation.WEIGHT(), reputation.INITIAL_SCORE()) == (1000, 300, 500)
+    assert reputation.RESET_SCORE() == 500
+    assert reputation.hasRole(reputation.AGENT_ROLE(), agent)
+    assert reputation.hasRole(reputation.REPORTER_ROLE(), reporter)
+    assert not reputation.hasRole(reputation.REPORTER_ROLE(), agent)
+
+
+# ---------------------------------------------------------------- membership
+
+
+def test_register_node__first_node(reputation: Any, agent: Any, server: Any) -> None:
+    tx = reputation.registerNode(server, sender=agent)
+
+    assert tx.events == [reputation.NodeRegistered(node=server, index=0)]
+    assert reputation.getNodeCount() == 1
+    assert reputation.getNode(0) == (server.address, 0, 1, 500)
+    assert reputation.getReputationScore(server) == 500
+
+
+def test_register_node__not_agent_reverts(reputation: Any, outsider: Any, server: Any) -> None:
+    with ape.reverts(reputation.AccessControlUnauthorizedAccount, account=outsider):
+        reputation.registerNode(server, sender=outsider)
+
+
+def test_register_node__zero_address_reverts(reputation: Any, agent: Any) -> None:
+    with ape.reverts(reputation.ZeroAddress):
+        reputation.registerNode("0x" + "00" * 20, sender=agent)
+
+
+def test_register_node__twice_reverts(reputation: Any, agent: Any, node: Any) -> None:
+    with ape.reverts(reputation.NodeAlreadyRegistered, node=node):
+        reputation.registerNode(node, sender=agent)
+
+
+def test_register_node__too_many_reverts(reputation: Any, agent: Any, chain: Any) -> None:
+    # Filling 4,096 nodes one transaction at a time is slow; write the list's counters
+    # instead (slot 1, after AccessControl's roles: head | registered << 160 | active << 192).
+    limit = reputation.MAX_NODES()
+    chain.provider.set_storage(reputation.address, 1, HexBytes((limit << 160).to_bytes(32, "big")))
+    with ape.reverts(reputation.TooManyNodes, limit=limit):
+        reputation.registerNode(synthetic(1), sender=agent)
+
+
+def test_register_node__comes_back_with_index_and_score(
+    reputation: Any, agent: Any, reporter: Any, node: Any, other_server: Any
+) -> None:
+    reputation.registerNode(other_server, sender=agent)
+    reputation.updateNodeReputation([report(node, 1, 90)], sender=reporter)
+    lowered = reputation.getReputationScore(node)
+    reputation.unregisterNode(node, sender=node)
+
+    tx = reputation.registerNode(node, sender=agent)
+
+    assert tx.events == [reputation.NodeRegistered(node=node, index=0)]
+    assert reputation.getReputationScore(node) == lowered < 500
+    assert reputation.getNodeCount() == 2
+
+
+@pytest.mark.parametrize("by", ["agent", "node"])
+def test_unregister_node__by_agent_or_itself(
+    reputation: Any, node: Any, other_server: Any, agent: Any, by: str
+) -> None:
+    reputation.registerNode(other_server, sender=agent)
+    sender = agent if by == "agent" else node
+
+    tx = reputation.unregisterNode(node, sender=sender)
+
+    assert tx.events == [reputation.NodeUnregistered(node=node, by=sender)]
+    assert reputation.getNodeCount() == 1
+    assert reputation.getNode(0).account == other_server.address
+    assert reputation.getReputationScore(node) == 500  # kept on record
+
+
+def test_unregister_node__by_someone_else_reverts(
+    reputation: Any, node: Any, outsider: Any
+) -> None:
+    with ape.reverts(reputation.NotNodeAuthority, caller=outsider, node=node):
+        reputation.unregisterNode(node, sender=outsider)
+
+
+def test_unregister_node__not_registered_reverts(
+    reputation: Any, agent: Any, node: Any, outsider: Any
+) -> None:
+    with ape.reverts(reputation.NodeNotRegistered, node=outsider):
+        reputation.unregisterNode(outsider, sender=agent)
+    reputation.unregisterNode(node, sender=agent)
+    with ape.reverts(reputation.NodeNotRegistered, node=node):
+        reputation.unregisterNode(node, sender=agent)
+
+
+def test_get_node__registration_order_of_active_nodes(reputation: Any, agent: Any) -> None:
+    nodes = [synthetic(i) for i in range(5)]
+    for n in nodes:
+        reputation.registerNode(n, sender=agent)
+    reputation.unregisterNode(nodes[1], sender=agent)
+
+    listed = [reputation.getNode(i) for i in range(reputation.getNodeCount())]
+
+    assert [n.account for n in listed] == [nodes[0], *nodes[2:]]
+    assert [n.index for n in listed] == [0, 2, 3, 4]
+    with ape.reverts(reputation.NodeIndexOutOfRange, index=4, count=4):
+        reputation.getNode(4)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def test_update__the_papers_formula(reputation: Any, reporter: Any, node: Any) -> None:
+    # I = (100 - 30) / 100 = 0.7 -> R = 0.7 * 0.5 + 0.3 * 0.7 = 0.56
+    words = [report(node, 1, 30)]
+    tx = reputation.updateNodeReputation(words, sender=reporter)
+
+    assert reputation.getReputationScore(node) == 560
+    assert tx.events == [reputation.ReputationsUpdated(reporter=reporter, reports=words)]
+    assert reputation.lastTaskId(reporter) == 1
+
+
+@pytest.mark.parametrize(
+    ("execution_ms", "ok"), [(30, False), (101, True), (101, False)], ids=["failed", "late", "both"]
+)
+def test_update__no_incentive_for_failed_or_late_tasks(
+    reputation: Any, reporter: Any, node: Any, execution_ms: int, ok: bool
+) -> None:
+    reputation.updateNodeReputation([report(node, 1, execution_ms, ok=ok)], sender=reporter)
+    assert reputation.getReputationScore(node) == 350  # 0.7 * 0.5 + 0.3 * 0
+
+
+def test_update__truncates_at_each_step(reputation: Any, reporter: Any, node: Any) -> None:
+    # I = 2/3 -> 666 (truncated); R = (700 * 500 + 300 * 666) / 1000 = 549.8 -> 549
+    reputation.updateNodeReputation([report(node, 1, 1, constraint_ms=3)], sender=reporter)
+    assert reputation.getReputationScore(node) == 549
+
+
+def test_update__not_reporter_reverts(reputation: Any, agent: Any, node: Any) -> None:
+    with ape.reverts(reputation.AccessControlUnauthorizedAccount, account=agent):
+        reputation.updateNodeReputation([report(node, 1, 30)], sender=agent)
+
+
+def test_update__empty_batch_reverts(reputation: Any, reporter: Any) -> None:
+    with ape.reverts(reputation.EmptyBatch):
+        reputation.updateNodeReputation([], sender=reporter)
+
+
+def test_update__batch_too_large_reverts(reputation: Any, reporter: Any, node: Any) -> None:
+    words = [report(node, i + 1, 30) for i in range(257)]
+    with ape.reverts(reputation.BatchTooLarge, size=257, limit=256):
+        reputation.updateNodeReputation(words, sender=reporter)
+
+
+def test_update__replayed_batch_reverts(reputation: Any, reporter: Any, node: Any) -> None:
+    words = [report(node, 1, 30), report(node, 2, 40)]
+    reputation.updateNodeReputation(words, sender=reporter)
+    with ape.reverts(reputation.ReportAlreadyCounted, reporter=reporter, taskId=1, lastCounted=2):
+        reputation.updateNodeReputation(words, sender=reporter)
+
+
+def test_update__duplicate_in_one_batch_reverts(reputation: Any, reporter: Any, node: Any) -> None:
+    words = [report(node, 5, 30), report(node, 5, 30)]
+    with ape.reverts(reputation.ReportAlreadyCounted, reporter=reporter, taskId=5, lastCounted=5):
+        reputation.updateNodeReputation(words, sender=reporter)
+    assert reputation.getReputationScore(node) == 500  # all or nothing
+
+
+def test_update__task_ids_are_per_reporter(
+    reputation: Any, agent: Any, reporter: Any, node: Any, outsider: Any
+) -> None:
+    reputation.grantRole(reputation.REPORTER_ROLE(), outsider, sender=agent)
+    reputation.updateNodeReputation([report(node, 1, 30)], sender=reporter)
+    reputation.updateNodeReputation([report(node, 1, 30)], sender=outsider)
+    assert (reputation.lastTaskId(reporter), reputation.lastTaskId(outsider)) == (1, 1)
+
+
+def test_update__unregistered_node_reverts(
+    reputation: Any, agent: Any, reporter: Any, node: Any, outsider: Any
+) -> None:
+    with ape.reverts(reputation.NodeNotRegistered, node=outsider):
+        reputation.updateNodeReputation([report(outsider, 1, 30)], sender=reporter)
+    reputation.unregisterNode(node, sender=agent)
+    with ape.reverts(reputation.NodeNotRegistered, node=node):
+        reputation.updateNodeReputation([report(node, 1, 30)], sender=reporter)
+
+
+def test_update__zero_time_constraint_reverts(reputation: Any, reporter: Any, node: Any) -> None:
+    word = int(node.address, 16) | (7 << 160) | (1 << 255)  # no constraint: Report refuses it
+    with ape.reverts(reputation.ZeroTimeConstraint, taskId=7):
+        reputation.updateNodeReputation([word], sender=reporter)
+
+
+def test_update__nodes_in_different_score_words(reputation: Any, agent: Any, reporter: Any) -> None:
+    nodes = [synthetic(i) for i in range(20)]  # 16 entries a word: two words
+    for n in nodes:
+        reputation.registerNode(n, sender=agent)
+
+    reputation.updateNodeReputation(
+        [report(nodes[17], 1, 0), report(nodes[15], 2, 0, ok=False)], sender=reporter
+    )
+
+    scores = reputation.getReputationScores(nodes)
+    assert scores[17] == 650 and scores[15] == 350
+    assert [s for i, s in enumerate(scores) if i not in (15, 17)] == [500] * 18
+
+
+# ---------------------------------------------------------------- reset and views
+
+
+def test_reset__admin_sets_the_reset_score(
+    reputation: Any, agent: Any, reporter: Any, node: Any
+) -> None:
+    reputation.updateNodeReputation([report(node, 1, 0, ok=False)], sender=reporter)
+
+    tx = reputation.resetReputation(node, sender=agent)
+
+    assert tx.events == [reputation.ReputationReset(node=node, by=agent, score=500)]
+    assert reputation.getReputationScore(node) == 500
+
+
+def test_reset__not_admin_reverts(reputation: Any, reporter: Any, node: Any) -> None:
+    with ape.reverts(reputation.AccessControlUnauthorizedAccount, account=reporter):
+        reputation.resetReputation(node, sender=reporter)
+
+
+def test_reset__unknown_node_reverts(reputation: Any, agent: Any, outsider: Any) -> None:
+    with ape.reverts(reputation.UnknownNode, node=outsider):
+        reputation.resetReputation(outsider, sender=agent)
+
+
+def test_scores__unknown_node_reverts(reputation: Any, node: Any, outsider: Any) -> None:
+    with ape.reverts(reputation.UnknownNode, node=outsider):
+        reputation.getReputationScore(outsider)
+    with ape.reverts(reputation.UnknownNode, node=outsider):
+        reputation.getReputationScores([node, outsider])
+
+
+def test_kth_highest_score(reputation: Any, agent: Any, reporter: Any) -> None:
+    nodes = [synthetic(i) for i in range(6)]
+    for n in nodes:
+        reputation.registerNode(n, sender=agent)
+    # Scores 650, 500, 350, 500, 605, 500 (perfect, none, failed, none, I = 0.85, none).
+    reputation.updateNodeReputation(
+        [report(nodes[0], 1, 0), report(nodes[2], 2, 0, ok=False), report(nodes[4], 3, 15)],
+        sender=reporter,
+    )
+
+    assert reputation.kthHighestScore(nodes, 1) == 650
+    assert reputation.kthHighestScore(nodes, 2) == 605
+    assert reputation.kthHighestScore(nodes, 5) == 500
+    assert reputation.kthHighestScore(nodes, 6) == 350
+    assert reputation.kthHighestScore(nodes[:4], 5) == 0  # fewer than k: everyone passes
+    with ape.reverts(reputation.InvalidRank, k=0):
+        reputation.kthHighestScore(nodes, 0)
+
+
+def test_pack_report__matches_python(reputation: Any, server: Any) -> None:
+    packed = Report(server.address, 9, 1_234, 108_000, True).packed()
+    assert reputation.packReport(server, 9, 1_234, 108_000, True) == packed
+    assert Report.unpacked(packed) == Report(server.address.lower(), 9, 1_234, 108_000, True)
+
+
+def test_pack_report__constraint_too_large_reverts(reputation: Any, server: Any) -> None:
+    with ape.reverts(reputation.TimeConstraintTooLarge, timeConstraintUs=2**31):
+        reputation.packReport(server, 1, 0, 2**31, True)

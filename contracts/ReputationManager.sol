@@ -9,9 +9,11 @@ import {IReputationManager} from "../interfaces/IReputationManager.sol";
 /// @dev Storage is laid out for the report path, which runs for every offloaded task:
 /// - scores are 16-bit entries, 16 to a word, addressed by the node's registration index, so
 ///   a batch about nodes registered near each other rewrites one word, not one slot a node;
-/// - an entry holds (score - INITIAL_SCORE) mod 2^16, so a word nobody wrote means "every node
-///   in it has the initial score" and registration does not write scores at all;
-/// - each node has one record slot (list link, index, membership), read once per report;
+/// - an entry holds (score - INITIAL_SCORE) mod 2^15 and, in its top bit, "unregistered", so
+///   a word nobody wrote means "every node in it is registered with the initial score":
+///   registration does not write scores at all, and a report needs nothing but the entry;
+/// - reports name nodes by index, so the path reads no per-node record (2,100 gas each);
+/// - each node has one record slot (list link, index, membership) for the address views;
 /// - duplicate reports are refused by one high-water mark per reporter (task ids rise
 ///   strictly), not by a slot per task, which would cost 22,100 gas a report;
 /// - the batch event carries the reports as sent; the scores follow from them.
@@ -46,7 +48,8 @@ contract ReputationManager is IReputationManager, AccessControl {
     /// @notice Bound on reports in one `updateNodeReputation` call.
     uint256 public constant MAX_BATCH = 256;
     uint256 private constant _ENTRY_MASK = 0xffff;
-    uint256 private constant _CONSTRAINT_MASK = 0x7fffffff;
+    uint256 private constant _OFFSET_MASK = 0x7fff;
+    uint256 private constant _UNREGISTERED_BIT = 0x8000;
 
     /// @notice w on the SCALE: the weight of a new incentive (300 = 0.3).
     uint16 public immutable WEIGHT;
@@ -61,7 +64,7 @@ contract ReputationManager is IReputationManager, AccessControl {
     mapping(address node => NodeRecord) private _nodes;
     /// @dev Word i holds the entries of nodes 16i .. 16i + 15, entry j in bits 16j .. 16j + 15.
     mapping(uint256 word => uint256) private _scoreWords;
-    mapping(address reporter => uint32) private _lastTaskIds;
+    mapping(address reporter => uint64) private _lastTaskIds;
 
     // ---------------------------------------------------------------- constructor
 
@@ -90,6 +93,7 @@ contract ReputationManager is IReputationManager, AccessControl {
         if (record.membership == Membership.Unregistered) {
             // Back with its old index, and so its old score: leaving does not wash a score.
             _nodes[node].membership = Membership.Active;
+            _setUnregistered(record.index, false);
         } else {
             if (list.registered >= MAX_NODES) revert TooManyNodes(MAX_NODES);
             record = NodeRecord({next: list.head, index: list.registered, membership: Membership.Active});
@@ -110,6 +114,7 @@ contract ReputationManager is IReputationManager, AccessControl {
             revert NotNodeAuthority(msg.sender, node);
         }
         record.membership = Membership.Unregistered;
+        _setUnregistered(record.index, true);
         _nodeList.active -= 1;
         emit NodeUnregistered(node, msg.sender);
     }
@@ -122,23 +127,27 @@ contract ReputationManager is IReputationManager, AccessControl {
         if (count == 0) revert EmptyBatch();
         if (count > MAX_BATCH) revert BatchTooLarge(count, MAX_BATCH);
         uint256 last = _lastTaskIds[msg.sender];
+        uint256 registered = _nodeList.registered;
         // Bounded by MAX_BATCH.
         for (uint256 i = 0; i < count; ++i) {
             uint256 report = reports[i];
-            uint256 taskId = uint32(report >> 160);
+            uint256 taskId = uint64(report >> 32);
             if (taskId <= last) revert ReportAlreadyCounted(msg.sender, taskId, last);
             last = taskId;
-            address node = address(uint160(report));
-            NodeRecord memory record = _nodes[node];
-            if (record.membership != Membership.Active) revert NodeNotRegistered(node);
-            uint256 constraint = (report >> 224) & _CONSTRAINT_MASK;
+            uint256 index = uint32(report);
+            uint256 key = index >> 4;
+            uint256 shift = (index & 15) << 4;
+            uint256 word = _scoreWords[key];
+            uint256 entry = (word >> shift) & _ENTRY_MASK;
+            if (index >= registered || entry & _UNREGISTERED_BIT != 0) {
+                revert NodeIndexNotRegistered(index);
+            }
+            uint256 constraint = uint32(report >> 128);
             if (constraint == 0) revert ZeroTimeConstraint(taskId);
-            _setScore(
-                record.index,
-                _nextScore(_score(record.index), _incentive(report, constraint))
-            );
+            uint256 score = _nextScore(_decode(entry), _incentive(report, constraint));
+            _scoreWords[key] = (word & ~(_ENTRY_MASK << shift)) | (_encode(score) << shift);
         }
-        _lastTaskIds[msg.sender] = uint32(last);
+        _lastTaskIds[msg.sender] = uint64(last);
         emit ReputationsUpdated(msg.sender, reports);
     }
 
@@ -219,29 +228,35 @@ contract ReputationManager is IReputationManager, AccessControl {
     }
 
     /// @inheritdoc IReputationManager
-    function lastTaskId(address reporter) external view returns (uint32) {
+    function getNodeIndex(address node) external view returns (uint32) {
+        NodeRecord memory record = _nodes[node];
+        if (record.membership == Membership.None) revert UnknownNode(node);
+        return record.index;
+    }
+
+    /// @inheritdoc IReputationManager
+    function lastTaskId(address reporter) external view returns (uint64) {
         return _lastTaskIds[reporter];
     }
 
     /// @inheritdoc IReputationManager
     function packReport(
-        address node,
-        uint32 taskId,
+        uint32 nodeIndex,
+        uint64 taskId,
         uint32 executionTimeUs,
         uint32 timeConstraintUs,
         bool succeeded
     ) external pure returns (uint256) {
-        if (timeConstraintUs > _CONSTRAINT_MASK) revert TimeConstraintTooLarge(timeConstraintUs);
-        return uint256(uint160(node)) | (uint256(taskId) << 160) | (uint256(executionTimeUs) << 192)
-            | (uint256(timeConstraintUs) << 224) | (succeeded ? uint256(1) << 255 : 0);
+        return uint256(nodeIndex) | (uint256(taskId) << 32) | (uint256(executionTimeUs) << 96)
+            | (uint256(timeConstraintUs) << 128) | (succeeded ? uint256(1) << 160 : 0);
     }
 
     // ---------------------------------------------------------------- internal
 
     /// @dev I = (Tc - Texec) * SCALE / Tc for a success within the constraint, else 0.
     function _incentive(uint256 report, uint256 constraint) internal pure returns (uint256) {
-        uint256 execution = uint32(report >> 192);
-        bool succeeded = report >> 255 == 1;
+        uint256 execution = uint32(report >> 96);
+        bool succeeded = (report >> 160) & 1 == 1;
         if (!succeeded || execution > constraint) return 0;
         return (constraint - execution) * SCALE / constraint;
     }
@@ -258,21 +273,33 @@ contract ReputationManager is IReputationManager, AccessControl {
     }
 
     function _score(uint256 index) internal view returns (uint16) {
-        uint256 entry = (_scoreWords[index >> 4] >> ((index & 15) << 4)) & _ENTRY_MASK;
-        // Unchecked: entries are offsets mod 2^16 from INITIAL_SCORE; uint16 wraps on purpose.
-        unchecked {
-            return uint16(entry) + INITIAL_SCORE;
-        }
+        return uint16(_decode((_scoreWords[index >> 4] >> ((index & 15) << 4)) & _ENTRY_MASK));
     }
 
     function _setScore(uint256 index, uint256 score) internal {
         uint256 shift = (index & 15) << 4;
         uint256 word = _scoreWords[index >> 4];
-        uint256 entry;
-        // Unchecked: the offset from INITIAL_SCORE is kept mod 2^16 (see _score).
+        uint256 kept = word & ~(_OFFSET_MASK << shift); // the unregistered bit stays
+        _scoreWords[index >> 4] = kept | (_encode(score) << shift);
+    }
+
+    function _setUnregistered(uint256 index, bool unregistered) internal {
+        uint256 bit = _UNREGISTERED_BIT << ((index & 15) << 4);
+        uint256 word = _scoreWords[index >> 4];
+        _scoreWords[index >> 4] = unregistered ? word | bit : word & ~bit;
+    }
+
+    /// @dev An entry's score: its offset from INITIAL_SCORE, mod 2^15 (the top bit is the
+    /// unregistered flag). Scores are in [0, SCALE], far inside 2^15, so the modulus is exact.
+    function _decode(uint256 entry) internal view returns (uint256) {
+        return ((entry & _OFFSET_MASK) + INITIAL_SCORE) & _OFFSET_MASK;
+    }
+
+    /// @dev The offset of `score` from INITIAL_SCORE, mod 2^15; a registered node's entry.
+    function _encode(uint256 score) internal view returns (uint256) {
+        // Unchecked: score - INITIAL_SCORE may wrap below zero; only its low 15 bits are kept.
         unchecked {
-            entry = uint16(score - INITIAL_SCORE);
+            return (score - INITIAL_SCORE) & _OFFSET_MASK;
         }
-        _scoreWords[index >> 4] = (word & ~(_ENTRY_MASK << shift)) | (entry << shift);
     }
 }

@@ -36,7 +36,8 @@ interface IReputationManager {
     /// @notice A node left, by itself or removed by the agent; its score is kept.
     event NodeUnregistered(address indexed node, address indexed by);
     /// @notice A reporter's batch was counted, reports applied in order. Each report is one
-    /// word, laid out as `packReport` builds it (node, task id, times, success).
+    /// word, laid out as `packReport` builds it (node index, task id, times, success); the
+    /// node of an index is in its NodeRegistered event.
     event ReputationsUpdated(address indexed reporter, uint256[] reports);
     /// @notice The admin set a node's score back to RESET_SCORE.
     event ReputationReset(address indexed node, address indexed by, uint16 score);
@@ -50,6 +51,8 @@ interface IReputationManager {
     error NodeNotRegistered(address node);
     /// @notice The node was never registered: it has no score.
     error UnknownNode(address node);
+    /// @notice A report names a node index that is not registered (now).
+    error NodeIndexNotRegistered(uint256 index);
     error NotNodeAuthority(address caller, address node);
     error TooManyNodes(uint256 limit);
     error NodeIndexOutOfRange(uint256 index, uint256 count);
@@ -59,8 +62,6 @@ interface IReputationManager {
     /// is out of order (the reporter's highest counted id is `lastCounted`).
     error ReportAlreadyCounted(address reporter, uint256 taskId, uint256 lastCounted);
     error ZeroTimeConstraint(uint256 taskId);
-    /// @notice A report word holds the time constraint in 31 bits (up to about 35 minutes).
-    error TimeConstraintTooLarge(uint32 timeConstraintUs);
     error InvalidRank(uint256 k);
 
     // ---------------------------------------------------------------- functions
@@ -73,7 +74,8 @@ interface IReputationManager {
 
     /// @notice Count the reports of one task batch into the scores (reporters only).
     /// @param reports One word per report (see `packReport`), task ids strictly rising and
-    /// above the reporter's last counted id; every node registered. All or nothing.
+    /// above the reporter's last counted id; every node registered. All or nothing. Reports
+    /// name nodes by index (`getNodeIndex`): the contract then needs no per-node storage read.
     function updateNodeReputation(uint256[] calldata reports) external;
 
     /// @notice Set `node`'s score to RESET_SCORE (admin).
@@ -95,14 +97,17 @@ interface IReputationManager {
     /// threshold; 0 when fewer than k nodes are given, so that every node passes.
     function kthHighestScore(address[] calldata nodes, uint256 k) external view returns (uint16);
 
-    /// @notice The highest task id counted for `reporter` (0 before its first report).
-    function lastTaskId(address reporter) external view returns (uint32);
+    /// @notice The registration index of a node (registered now or before).
+    function getNodeIndex(address node) external view returns (uint32);
 
-    /// @notice One report word: node in bits 0..159, task id 160..191, execution time in
-    /// microseconds 192..223, time constraint in microseconds 224..254, success bit 255.
+    /// @notice The highest task id counted for `reporter` (0 before its first report).
+    function lastTaskId(address reporter) external view returns (uint64);
+
+    /// @notice One report word: node index in bits 0..31, task id 32..95, execution time in
+    /// microseconds 96..127, time constraint in microseconds 128..159, success bit 160.
     function packReport(
-        address node,
-        uint32 taskId,
+        uint32 nodeIndex,
+        uint64 taskId,
         uint32 executionTimeUs,
         uint32 timeConstraintUs,
         bool succeeded

@@ -48,6 +48,9 @@ class ReputationClient:
         self.contract = contract
         self.reporter = reporter
         self.nodes = [str(n) for n in nodes]
+        # Reports name nodes by registration index; it never changes for an address.
+        self.indices = {n.lower(): int(contract.getNodeIndex(n)) for n in self.nodes}
+        self._addresses = {index: node for node, index in self.indices.items()}
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self._transport = transport or self._send
@@ -89,9 +92,11 @@ class ReputationClient:
         self, node: str, execution_time_us: int, time_constraint_us: int, succeeded: bool
     ) -> Report:
         """Queue one measured outcome; it is sent with the next batch."""
+        if str(node).lower() not in self.indices:
+            raise ValueError(f"{node} is not one of this client's nodes")
         with self._lock:
             report = Report(
-                node=str(node),
+                node_index=self.indices[str(node).lower()],
                 task_id=self._next_task_id,
                 execution_time_us=execution_time_us,
                 time_constraint_us=time_constraint_us,
@@ -156,13 +161,13 @@ class ReputationClient:
         return self._settle(len(done))
 
     def _drop_unregistered(self, batch: list[Report], error: Exception) -> bool:
-        node = _refused_node(error)
-        if node is None:
+        index = _refused_index(error)
+        if index is None:
             return False
         with self._lock:
-            refused = [r for r in self._pending if r.node.lower() == node.lower()]
-            self._pending = [r for r in self._pending if r.node.lower() != node.lower()]
-        reason = f"node {node} is not registered"
+            refused = [r for r in self._pending if r.node_index == index]
+            self._pending = [r for r in self._pending if r.node_index != index]
+        reason = f"node {self._addresses.get(index, index)} (index {index}) is not registered"
         self.rejected.extend(RejectedReport(r, reason) for r in refused)
         return bool(refused)
 
@@ -197,10 +202,10 @@ class ReputationClient:
             self.flush()
 
 
-def _refused_node(error: Exception) -> str | None:
-    """The node of a NodeNotRegistered revert, if that is what `error` is."""
-    if type(error).__name__ != "NodeNotRegistered":
+def _refused_index(error: Exception) -> int | None:
+    """The node index of a NodeIndexNotRegistered revert, if that is what `error` is."""
+    if type(error).__name__ != "NodeIndexNotRegistered":
         return None
     inputs = getattr(error, "inputs", None) or {}
-    node = inputs.get("node")
-    return str(node) if node is not None else None
+    index = inputs.get("index")
+    return int(index) if index is not None else None

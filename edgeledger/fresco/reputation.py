@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SCALE = 1_000
-MAX_CONSTRAINT_US = (1 << 31) - 1
-MAX_TASK_ID = (1 << 32) - 1
+MAX_TASK_ID = (1 << 64) - 1
 _U32 = (1 << 32) - 1
 
 
@@ -28,9 +27,10 @@ class ScoreParameters:
 
 @dataclass(frozen=True)
 class Report:
-    """One measured task outcome, as a reporter sends it."""
+    """One measured task outcome, as a reporter sends it. Nodes go by registration index
+    (`getNodeIndex`), which spares the contract a storage read per report."""
 
-    node: str
+    node_index: int
     task_id: int
     execution_time_us: int
     time_constraint_us: int
@@ -38,29 +38,29 @@ class Report:
 
     def packed(self) -> int:
         """The contract's report word (IReputationManager.packReport)."""
-        if not 0 < self.time_constraint_us <= MAX_CONSTRAINT_US:
-            raise ValueError(
-                f"time constraint {self.time_constraint_us} µs is outside 1..{MAX_CONSTRAINT_US}"
-            )
+        if not 0 < self.time_constraint_us <= _U32:
+            raise ValueError(f"time constraint {self.time_constraint_us} µs is outside 1..{_U32}")
         if not 0 < self.task_id <= MAX_TASK_ID:
             raise ValueError(f"task id {self.task_id} is outside 1..{MAX_TASK_ID}")
+        if not 0 <= self.node_index <= _U32:
+            raise ValueError(f"node index {self.node_index} is not a uint32")
         execution = min(self.execution_time_us, _U32)  # longer than 71 min: no incentive anyway
         return (
-            int(self.node, 16)
-            | (self.task_id << 160)
-            | (execution << 192)
-            | (self.time_constraint_us << 224)
-            | (int(self.succeeded) << 255)
+            self.node_index
+            | (self.task_id << 32)
+            | (execution << 96)
+            | (self.time_constraint_us << 128)
+            | (int(self.succeeded) << 160)
         )
 
     @classmethod
     def unpacked(cls, word: int) -> Report:
         return cls(
-            node="0x" + format(word & ((1 << 160) - 1), "040x"),
-            task_id=(word >> 160) & _U32,
-            execution_time_us=(word >> 192) & _U32,
-            time_constraint_us=(word >> 224) & MAX_CONSTRAINT_US,
-            succeeded=bool(word >> 255),
+            node_index=word & _U32,
+            task_id=(word >> 32) & MAX_TASK_ID,
+            execution_time_us=(word >> 96) & _U32,
+            time_constraint_us=(word >> 128) & _U32,
+            succeeded=bool((word >> 160) & 1),
         )
 
 
@@ -82,34 +82,39 @@ class ScoreBook:
     """Scores as the contract keeps them, rebuilt from its events (or driven directly)."""
 
     parameters: ScoreParameters = field(default_factory=ScoreParameters)
-    scores: dict[str, int] = field(default_factory=dict)
-    active: set[str] = field(default_factory=set)
+    indices: dict[str, int] = field(default_factory=dict)  # lower-case address -> index
+    scores: list[int] = field(default_factory=list)  # by index
+    active: set[int] = field(default_factory=set)
 
-    def register(self, node: str) -> None:
-        self.scores.setdefault(node.lower(), self.parameters.initial_score)
-        self.active.add(node.lower())
+    def register(self, node: str, index: int | None = None) -> int:
+        key = node.lower()
+        if key not in self.indices:
+            self.indices[key] = len(self.scores) if index is None else index
+            self.scores.append(self.parameters.initial_score)
+        self.active.add(self.indices[key])
+        return self.indices[key]
 
     def unregister(self, node: str) -> None:
-        self.active.discard(node.lower())
+        self.active.discard(self.indices[node.lower()])
 
     def reset(self, node: str) -> None:
-        self.scores[node.lower()] = self.parameters.reset_score
+        self.scores[self.indices[node.lower()]] = self.parameters.reset_score
 
     def apply(self, report: Report) -> int:
-        node = report.node.lower()
         value = incentive(report.execution_time_us, report.time_constraint_us, report.succeeded)
-        self.scores[node] = next_score(self.scores[node], value, self.parameters.weight)
-        return self.scores[node]
+        index = report.node_index
+        self.scores[index] = next_score(self.scores[index], value, self.parameters.weight)
+        return self.scores[index]
 
     def score(self, node: str) -> int:
-        return self.scores[node.lower()]
+        return self.scores[self.indices[node.lower()]]
 
 
 def replay_scores(contract: Any, parameters: ScoreParameters, start_block: int = 0) -> ScoreBook:
     """Every score, rebuilt from the contract's logs alone (no storage reads), in log order."""
     book = ScoreBook(parameters)
     kinds = {
-        "NodeRegistered": lambda log: book.register(str(log.node)),
+        "NodeRegistered": lambda log: book.register(str(log.node), int(log.index)),
         "NodeUnregistered": lambda log: book.unregister(str(log.node)),
         "ReputationReset": lambda log: book.reset(str(log.node)),
         "ReputationsUpdated": lambda log: [book.apply(Report.unpacked(w)) for w in log.reports],

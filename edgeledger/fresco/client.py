@@ -53,7 +53,7 @@ class ReputationClient:
         self._addresses = {index: node for node, index in self.indices.items()}
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
-        self._transport = transport or self._send
+        self.transport = transport or self._send
         self._lock = threading.Lock()
         self._pending: list[Report] = []
         self._next_task_id = int(contract.lastTaskId(reporter)) + 1
@@ -131,7 +131,7 @@ class ReputationClient:
             if not batch:
                 return counted
             try:
-                self._transport([r.packed() for r in batch])
+                self.transport([r.packed() for r in batch])
             except Exception as error:
                 self.last_error = first_line(error)
                 if self._drop_unregistered(batch, error):

@@ -1,0 +1,167 @@
+"""The FRESCO client: decisions read a local copy of the scores, reports queue and go in
+batches, and no failure, lost receipt or refused node counts a report twice or loses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from edgeledger.fresco.client import ReputationClient
+from edgeledger.fresco.reputation import ScoreBook, ScoreParameters
+
+MS = 1_000
+
+
+@pytest.fixture
+def nodes(reputation: Any, agent: Any, accounts: Any) -> list[str]:
+    registered = [accounts[i].address for i in (1, 2, 6)]  # DMEC's servers: one identity
+    for node in registered:
+        reputation.registerNode(node, sender=agent)
+    return registered
+
+
+def expected_scores(nodes: list[str], reports: list[Any]) -> list[int]:
+    book = ScoreBook(ScoreParameters())
+    for node in nodes:
+        book.register(node)
+    for r in reports:
+        book.apply(r)
+    return [book.score(n) for n in nodes]
+
+
+def queue_some(client: ReputationClient, nodes: list[str], count: int) -> list[Any]:
+    return [
+        client.report(nodes[i % len(nodes)], (10 + 7 * i) * MS, 100 * MS, i % 4 != 0)
+        for i in range(count)
+    ]
+
+
+def test_report__queues_without_a_transaction(
+    reputation: Any, reporter: Any, nodes: list[str]
+) -> None:
+    client = ReputationClient(reputation, reporter, nodes, batch_size=2)
+    queue_some(client, nodes, 5)
+
+    assert len(client.pending) == 5 and client.transactions == 0
+    assert list(reputation.getReputationScores(nodes)) == [500, 500, 500]
+
+
+def test_flush__sends_batches_and_refreshes_the_copy(
+    reputation: Any, reporter: Any, nodes: list[str]
+) -> None:
+    client = ReputationClient(reputation, reporter, nodes, batch_size=2)
+    reports = queue_some(client, nodes, 5)
+
+    assert client.flush() == 5
+
+    assert client.transactions == 3 and client.pending == []
+    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, reports)
+    assert list(client.scores().values()) == expected_scores(nodes, reports)
+    assert reputation.lastTaskId(reporter) == reports[-1].task_id
+
+
+def test_flush__a_failed_send_stays_queued_and_counts_once(
+    reputation: Any, reporter: Any, nodes: list[str]
+) -> None:
+    calls = []
+
+    def flaky(words: list[int]) -> Any:
+        calls.append(words)
+        if len(calls) == 1:
+            raise ConnectionError("node unreachable")
+        return reputation.updateNodeReputation(words, sender=reporter)
+
+    client = ReputationClient(reputation, reporter, nodes, transport=flaky)
+    reports = queue_some(client, nodes, 4)
+
+    assert client.flush() == 0
+    assert len(client.pending) == 4 and client.last_error == "node unreachable"
+    assert client.flush() == 4
+
+    assert calls[0] == calls[1]  # the same reports, the same task ids
+    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, reports)
+
+
+def test_flush__a_lost_receipt_is_not_counted_twice(
+    reputation: Any, reporter: Any, nodes: list[str]
+) -> None:
+    def mined_but_lost(words: list[int]) -> Any:
+        reputation.updateNodeReputation(words, sender=reporter)
+        raise TimeoutError("no receipt after 120 s")
+
+    client = ReputationClient(reputation, reporter, nodes, transport=mined_but_lost)
+    reports = queue_some(client, nodes, 3)
+
+    assert client.flush() == 3  # reconciled from lastTaskId, not re-sent
+    client.report(nodes[0], 5 * MS, 100 * MS, True)
+    client.transport = client._send  # the connection is back
+    assert client.flush() == 1
+
+    assert len(client.counted) == 4
+    assert list(reputation.getReputationScores(nodes)) == expected_scores(
+        nodes, [*reports, client.counted[-1]]
+    )
+
+
+def test_flush__reports_on_an_unregistered_node_are_set_aside(
+    reputation: Any, agent: Any, reporter: Any, nodes: list[str]
+) -> None:
+    client = ReputationClient(reputation, reporter, nodes)
+    reports = queue_some(client, nodes, 6)
+    reputation.unregisterNode(nodes[1], sender=agent)
+
+    assert client.flush() == 4
+
+    assert [r.report for r in client.rejected] == [r for r in reports if r.node_index == 1]
+    assert "is not registered" in client.rejected[0].reason
+    kept = [r for r in reports if r.node_index != 1]
+    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, kept)
+
+
+def test_client__continues_above_the_last_counted_id(
+    reputation: Any, reporter: Any, nodes: list[str]
+) -> None:
+    first = ReputationClient(reputation, reporter, nodes)
+    queue_some(first, nodes, 3)
+    first.flush()
+
+    second = ReputationClient(reputation, reporter, nodes)
+    (report,) = queue_some(second, nodes, 1)
+
+    assert report.task_id == 4
+    assert second.flush() == 1
+
+
+def test_background_thread__sends_while_the_caller_goes_on(
+    reputation: Any, reporter: Any, nodes: list[str]
+) -> None:
+    with ReputationClient(reputation, reporter, nodes, batch_size=4, flush_interval_s=0.05) as c:
+        reports = queue_some(c, nodes, 10)  # returns at once; the thread sends
+    assert c.pending == [] and len(c.counted) == 10
+    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, reports)
+
+
+def test_threshold__kth_highest_from_the_copy(
+    reputation: Any, reporter: Any, nodes: list[str]
+) -> None:
+    client = ReputationClient(reputation, reporter, nodes)
+    client.report(nodes[0], 0, 100 * MS, True)  # -> 650
+    client.report(nodes[2], 0, 100 * MS, False)  # -> 350
+    client.flush()
+
+    assert client.threshold(nodes, 1) == 650
+    assert client.threshold(nodes, 2) == 500
+    assert client.threshold(nodes, 3) == reputation.kthHighestScore(nodes, 3) == 350
+    assert client.threshold(nodes[:2], 3) == 0
+
+
+def test_report__refuses_a_stranger_and_a_malformed_report(
+    reputation: Any, reporter: Any, nodes: list[str], outsider: Any
+) -> None:
+    client = ReputationClient(reputation, reporter, nodes)
+    with pytest.raises(ValueError, match="not one of this client's nodes"):
+        client.report(outsider.address, 1, 100, True)
+    with pytest.raises(ValueError, match="time constraint 0"):
+        client.report(nodes[0], 1, 0, True)
+    assert client.pending == []

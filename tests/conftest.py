@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from edgeledger.deploy import Deployment, deploy_dmec, deploy_reputation
 from edgeledger.dmec.policies import Policy
@@ -124,3 +126,23 @@ def reputation(agent: Any, reporter: Any) -> Any:
     contract = deploy_reputation(agent)
     contract.grantRole(contract.REPORTER_ROLE(), reporter, sender=agent)
     return contract
+
+
+def run_stateful(machine: type[RuleBasedStateMachine], examples: int, steps: int) -> None:
+    """Run a chain state machine (each example restores its own snapshot) without deadlines:
+    every step is a transaction over RPC."""
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
+
+
+@pytest.fixture(scope="session")
+def stateful() -> Callable[[type[RuleBasedStateMachine], int, int], None]:
+    """`run_stateful` for tests (conftest helpers reach tests as fixtures)."""
+    return run_stateful

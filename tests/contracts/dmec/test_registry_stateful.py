@@ -23,14 +23,12 @@ from typing import Any, ClassVar
 import ape
 import pytest
 from eth_utils import to_checksum_address
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
     rule,
-    run_state_machine_as_test,
 )
 
 from edgeledger.dmec.policies import Policy, Server, TaskPlacement, select, task_id
@@ -447,9 +445,9 @@ class RegistryMachine(RuleBasedStateMachine):
             assert count(registry.TaskReassigned, device=address) == model.reassigned
 
 
-def run_machine(
-    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any, examples: int, steps: int
-) -> None:
+def configured(
+    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any
+) -> type[RegistryMachine]:
     RegistryMachine.chain = chain
     RegistryMachine.registry = dmec.registry
     RegistryMachine.agent = agent
@@ -458,27 +456,25 @@ def run_machine(
     RegistryMachine.drone_accounts = [accounts[14 + i] for i in range(DRONE_SLOTS)]
     RegistryMachine.mean_rate = dmec.parameters.mean_rate_kb_per_s
     RegistryMachine.timeout_s = dmec.parameters.task_timeout_s
-    run_state_machine_as_test(
-        RegistryMachine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=steps,
-            deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        ),
-    )
+    return RegistryMachine
+
+
+def print_outcomes() -> None:
+    """Which rule outcomes the run exercised (shown with `pytest -s`)."""
     for outcome, times in sorted(RegistryMachine.outcomes.items()):
         print(f"{times:5d}  {outcome}")
 
 
 def test_registry_state_machine(
-    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any
+    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any, stateful: Any
 ) -> None:
-    run_machine(chain, dmec, agent, outsider, accounts, examples=6, steps=30)
+    stateful(configured(chain, dmec, agent, outsider, accounts), 6, 30)
+    print_outcomes()
 
 
 @pytest.mark.fuzzing
 def test_registry_state_machine__long(
-    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any
+    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any, stateful: Any
 ) -> None:
-    run_machine(chain, dmec, agent, outsider, accounts, examples=100, steps=50)
+    stateful(configured(chain, dmec, agent, outsider, accounts), 100, 50)
+    print_outcomes()

@@ -10,9 +10,8 @@ from typing import Any
 import ape
 import pytest
 from eth_utils import to_checksum_address
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from edgeledger.fresco.reputation import SCALE, Report, ScoreBook, ScoreParameters, replay_scores
 
@@ -121,9 +120,9 @@ class ReputationMachine(RuleBasedStateMachine):
             self.chain.restore(self.snapshot)
 
 
-def run_machine(
-    chain: Any, reputation: Any, agent: Any, reporter: Any, accounts: Any, examples: int, steps: int
-) -> None:
+def configured(
+    chain: Any, reputation: Any, agent: Any, reporter: Any, accounts: Any
+) -> type[ReputationMachine]:
     second_reporter = accounts[17]
     reputation.grantRole(reputation.REPORTER_ROLE(), second_reporter, sender=agent)
     ReputationMachine.chain = chain
@@ -131,25 +130,17 @@ def run_machine(
     ReputationMachine.agent = agent
     ReputationMachine.reporters = [reporter, second_reporter]
     ReputationMachine.outsider = accounts[9]
-    run_state_machine_as_test(
-        ReputationMachine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=steps,
-            deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        ),
-    )
+    return ReputationMachine
 
 
 def test_reputation_state_machine(
-    chain: Any, reputation: Any, agent: Any, reporter: Any, accounts: Any
+    chain: Any, reputation: Any, agent: Any, reporter: Any, accounts: Any, stateful: Any
 ) -> None:
-    run_machine(chain, reputation, agent, reporter, accounts, examples=6, steps=20)
+    stateful(configured(chain, reputation, agent, reporter, accounts), 6, 20)
 
 
 @pytest.mark.fuzzing
 def test_reputation_state_machine__long(
-    chain: Any, reputation: Any, agent: Any, reporter: Any, accounts: Any
+    chain: Any, reputation: Any, agent: Any, reporter: Any, accounts: Any, stateful: Any
 ) -> None:
-    run_machine(chain, reputation, agent, reporter, accounts, examples=150, steps=50)
+    stateful(configured(chain, reputation, agent, reporter, accounts), 150, 50)

@@ -30,6 +30,12 @@ class DeployParameters:
     mean_rate_kb_per_s: int = 2_500
     # FRESCO's w, initial and reset score on the contract's scale of 1,000.
     scores: ScoreParameters = field(default_factory=ScoreParameters)
+    # BlockEdge: the requester's share of a slashed deposit (the rest rewards the detectors).
+    compensation_bps: int = 5_000
+    # BlockEdge's proof-of-work task: leading zero bits (12: ~4,096 hashes, well under 1 s).
+    pow_difficulty_bits: int = 12
+    # BlockEdge's quorum verifier: guilty verdicts that prove a misbehaviour.
+    quorum: int = 2
 
 
 @dataclass
@@ -40,6 +46,8 @@ class Deployment:
     policies: dict[Policy, Any] = field(default_factory=dict)
     parameters: DeployParameters = field(default_factory=DeployParameters)
     reputation: Any = None  # ReputationManager, when deployed
+    market: Any = None  # CollaborationMarket, when deployed
+    verifiers: dict[str, Any] = field(default_factory=dict)  # "ProofOfWork", "Quorum"
 
     def addresses(self) -> dict[str, str]:
         contracts = {"DroneMecRegistry": str(self.registry.address)}
@@ -47,6 +55,10 @@ class Deployment:
             contracts[f"{policy.label}Policy"] = str(instance.address)
         if self.reputation is not None:
             contracts["ReputationManager"] = str(self.reputation.address)
+        if self.market is not None:
+            contracts["CollaborationMarket"] = str(self.market.address)
+        for name, verifier in self.verifiers.items():
+            contracts[f"{name}Verifier"] = str(verifier.address)
         return contracts
 
 
@@ -83,10 +95,28 @@ def deploy_reputation(sender: Any, scores: ScoreParameters | None = None) -> Any
     )
 
 
+def deploy_blockedge(
+    sender: Any, parameters: DeployParameters | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """Deploy BlockEdge's market and its two verifiers."""
+    from ape import project
+
+    parameters = parameters or DeployParameters()
+    market = project.CollaborationMarket.deploy(parameters.compensation_bps, sender=sender)
+    verifiers = {
+        "ProofOfWork": project.ProofOfWorkVerifier.deploy(
+            parameters.pow_difficulty_bits, sender=sender
+        ),
+        "Quorum": project.QuorumVerifier.deploy(parameters.quorum, sender=sender),
+    }
+    return market, verifiers
+
+
 def deploy_all(sender: Any, parameters: DeployParameters | None = None) -> Deployment:
     """Deploy every edgeledger contract in dependency order and wire their roles."""
     deployment = deploy_dmec(sender, parameters)
     deployment.reputation = deploy_reputation(sender, deployment.parameters.scores)
+    deployment.market, deployment.verifiers = deploy_blockedge(sender, deployment.parameters)
     return deployment
 
 

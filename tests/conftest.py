@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from edgeledger.deploy import Deployment, deploy_dmec, deploy_reputation
+from edgeledger.deploy import Deployment, deploy_blockedge, deploy_dmec, deploy_reputation
 from edgeledger.dmec.policies import Policy
 
 
@@ -146,3 +146,37 @@ def run_stateful(machine: type[RuleBasedStateMachine], examples: int, steps: int
 def stateful() -> Callable[[type[RuleBasedStateMachine], int, int], None]:
     """`run_stateful` for tests (conftest helpers reach tests as fixtures)."""
     return run_stateful
+
+
+@pytest.fixture(scope="session")
+def blockedge(agent: Any) -> tuple[Any, dict[str, Any]]:
+    """BlockEdge's market (half of a slashed deposit to the requester) and its verifiers."""
+    return deploy_blockedge(agent)
+
+
+@pytest.fixture(scope="session")
+def market(blockedge: tuple[Any, dict[str, Any]]) -> Any:
+    return blockedge[0]
+
+
+@pytest.fixture(scope="session")
+def verifiers(blockedge: tuple[Any, dict[str, Any]]) -> dict[str, Any]:
+    return blockedge[1]
+
+
+@pytest.fixture(scope="session")
+def requester(accounts: Any) -> Any:
+    """Posts a collaborative task and pays its incentive."""
+    return accounts[10]
+
+
+@pytest.fixture(scope="session")
+def bidders(accounts: Any) -> list[Any]:
+    """Edge nodes that bid for tasks, staking deposits."""
+    return [accounts[11], accounts[12], accounts[13]]
+
+
+@pytest.fixture(scope="session")
+def detectors(accounts: Any) -> list[Any]:
+    """Edge nodes that recompute results and report through commit-reveal."""
+    return [accounts[14], accounts[15], accounts[16]]

@@ -35,6 +35,9 @@ def test_deploy__records_then_refuses_second_run(node_uri: str, tmp_path: Path) 
         "MCCPolicy",
         "DelayAwarePolicy",
         "ReputationManager",
+        "CollaborationMarket",
+        "ProofOfWorkVerifier",
+        "QuorumVerifier",
     }
     for address in record["contracts"].values():
         assert address in first.stdout

@@ -1,0 +1,1 @@
+"""BlockEdge: the collaboration market's off-chain side."""

@@ -1,0 +1,51 @@
+"""What the collaboration market's actors compute off chain: commitments, proof of work, the
+bid score. Each mirrors the contract (tests compare them)."""
+
+from __future__ import annotations
+
+import os
+
+from eth_abi import encode
+from eth_utils import keccak
+
+PPM = 1_000_000
+
+
+def report_commitment(request_id: int, detector: str, guilty: bool, salt: bytes) -> bytes:
+    """keccak256(abi.encode(requestId, detector, guilty, salt)): bound to the detector, so a
+    copied commitment cannot be revealed by anyone else."""
+    return keccak(
+        encode(["uint256", "address", "bool", "bytes32"], [request_id, detector, guilty, salt])
+    )
+
+
+def new_salt() -> bytes:
+    return os.urandom(32)
+
+
+def pow_hash(challenge: bytes, nonce: int) -> int:
+    return int.from_bytes(
+        keccak(encode(["bytes32", "bytes32"], [challenge, nonce.to_bytes(32, "big")])), "big"
+    )
+
+
+def solves(challenge: bytes, nonce: int, difficulty_bits: int) -> bool:
+    """ProofOfWorkVerifier.solves."""
+    return pow_hash(challenge, nonce) >> (256 - difficulty_bits) == 0
+
+
+def solve(challenge: bytes, difficulty_bits: int, start: int = 0, step: int = 1) -> tuple[int, int]:
+    """The first nonce start, start + step, ... that solves; returns (nonce, hashes tried).
+    `step` > 1 lets several stakeholders split the search (each its own start)."""
+    nonce, tried = start, 0
+    while True:
+        tried += 1
+        if solves(challenge, nonce, difficulty_bits):
+            return nonce, tried
+        nonce += step
+
+
+def bid_score(cost: int, capability: int, misbehaviour_ppm: int) -> int:
+    """CollaborationMarket.bidScore: capability * 2^32 / cost, times (1 - n/m)."""
+    raw = (capability << 32) // cost
+    return raw * (PPM - min(misbehaviour_ppm, PPM)) // PPM

@@ -1,0 +1,442 @@
+"""CollaborationMarket: every function, phase and refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ape
+import pytest
+from conftest import BIDDING_S, CHALLENGE, DEPOSIT, ETHER, INCENTIVE, MAX_DELAY_S, WINDOW_S
+from eth_abi import encode
+from eth_utils import keccak
+
+from edgeledger.blockedge.market import PPM, bid_score, new_salt, report_commitment, solve
+
+BIDDING, EXECUTING, VERIFYING, FINALIZED = 1, 2, 3, 4
+
+
+def valid_nonce(difficulty: int = 12) -> bytes:
+    return solve(CHALLENGE, difficulty)[0].to_bytes(32, "big")
+
+
+def wrong_nonce(verifiers: dict[str, Any]) -> bytes:
+    nonce = 0
+    while verifiers["ProofOfWork"].solves(CHALLENGE, nonce.to_bytes(32, "big")):
+        nonce += 1
+    return nonce.to_bytes(32, "big")
+
+
+def commit(market: Any, request_id: int, detector: Any, guilty: bool) -> bytes:
+    salt = new_salt()
+    commitment = report_commitment(request_id, detector.address, guilty, salt)
+    market.commitReport(request_id, commitment, sender=detector)
+    return salt
+
+
+def report(market: Any, request_id: int, detector: Any, guilty: bool) -> None:
+    salt = commit(market, request_id, detector, guilty)
+    market.revealReport(request_id, guilty, salt, sender=detector)
+
+
+# ---------------------------------------------------------------- postRequest
+
+
+def test_post__holds_the_incentive(
+    post: Callable[..., int], market: Any, requester: Any, verifiers: dict[str, Any]
+) -> None:
+    request_id = post()
+
+    info = market.getRequest(request_id)
+    assert (info.requester, info.phase, info.incentive) == (requester.address, BIDDING, INCENTIVE)
+    assert market.balance == INCENTIVE and market.requestCount() == 1
+
+
+def test_post__without_incentive_reverts(post: Callable[..., int], market: Any) -> None:
+    with ape.reverts(market.NoIncentive):
+        post(incentive=0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "what"),
+    [
+        (2, 0, "bidding deadline passed"),
+        (3, 0, "zero result delay"),
+        (4, 0, "zero verification window"),
+        (6, PPM + 1, "misbehaviour bound above 1"),
+        (1, "0x" + "00" * 19 + "01", "verifier not a contract"),
+    ],
+)
+def test_post__invalid_terms_revert(
+    market: Any, verifiers: dict[str, Any], requester: Any, field: int, value: Any, what: str
+) -> None:
+    terms = [CHALLENGE, verifiers["Quorum"], 2**39, 1, 1, 0, 0]
+    terms[field] = value
+    with ape.reverts(market.InvalidTerms, what=what):
+        market.postRequest(tuple(terms), value=1, sender=requester)
+
+
+# ---------------------------------------------------------------- placeBid and closeBidding
+
+
+def test_place_bid__stakes_the_deposit(
+    post: Callable[..., int], market: Any, bidders: list[Any]
+) -> None:
+    request_id = post()
+    tx = market.placeBid(request_id, 10, 100, value=DEPOSIT, sender=bidders[0])
+
+    score = bid_score(10, 100, 0)
+    assert tx.events == [
+        market.BidPlaced(
+            requestId=request_id,
+            bidder=bidders[0],
+            deposit=DEPOSIT,
+            cost=10,
+            capability=100,
+            score=score,
+        )
+    ]
+    assert market.getBid(request_id, bidders[0]) == DEPOSIT
+    assert market.balance == INCENTIVE + DEPOSIT
+
+
+def test_place_bid__refusals(
+    post: Callable[..., int], market: Any, bidders: list[Any], chain: Any
+) -> None:
+    request_id = post()
+    with ape.reverts(market.UnknownRequest, requestId=99):
+        market.placeBid(99, 10, 100, value=DEPOSIT, sender=bidders[0])
+    with ape.reverts(market.DepositTooSmall, deposit=DEPOSIT - 1, minimum=DEPOSIT):
+        market.placeBid(request_id, 10, 100, value=DEPOSIT - 1, sender=bidders[0])
+    with ape.reverts(market.ZeroCost):
+        market.placeBid(request_id, 0, 100, value=DEPOSIT, sender=bidders[0])
+    market.placeBid(request_id, 10, 100, value=DEPOSIT, sender=bidders[0])
+    with ape.reverts(market.AlreadyBid, requestId=request_id, bidder=bidders[0]):
+        market.placeBid(request_id, 5, 100, value=DEPOSIT, sender=bidders[0])
+    chain.mine(deltatime=BIDDING_S + 1)
+    with ape.reverts(market.BiddingClosedAt, requestId=request_id):
+        market.placeBid(request_id, 10, 100, value=DEPOSIT, sender=bidders[1])
+    market.closeBidding(request_id, sender=bidders[1])
+    with ape.reverts(market.WrongPhase, requestId=request_id, phase=EXECUTING):
+        market.placeBid(request_id, 10, 100, value=DEPOSIT, sender=bidders[1])
+
+
+def test_place_bid__too_many_bids(
+    post: Callable[..., int], market: Any, accounts: Any, requester: Any
+) -> None:
+    request_id = post(min_deposit=1)
+    limit = market.MAX_BIDS()
+    for _ in range(limit):
+        account = accounts.generate_test_account()
+        requester.transfer(account, ETHER // 10)
+        market.placeBid(request_id, 10, 100, value=1, sender=account)
+    with ape.reverts(market.TooManyBids, requestId=request_id, limit=limit):
+        market.placeBid(request_id, 10, 100, value=1, sender=requester)
+
+
+def test_close__best_score_wins_ties_go_first(
+    post: Callable[..., int], market: Any, bidders: list[Any], chain: Any
+) -> None:
+    request_id = post()
+    market.placeBid(request_id, 20, 100, value=DEPOSIT, sender=bidders[0])  # score 5 * 2^32
+    market.placeBid(request_id, 10, 100, value=DEPOSIT, sender=bidders[1])  # 10 * 2^32
+    market.placeBid(request_id, 5, 50, value=DEPOSIT, sender=bidders[2])  # 10 * 2^32, later
+    chain.mine(deltatime=BIDDING_S + 1)
+    with ape.reverts(market.WrongPhase):  # not yet closed: no reclaim
+        market.reclaimDeposit(request_id, sender=bidders[0])
+
+    tx = market.closeBidding(request_id, sender=bidders[0])
+
+    assert tx.events == [
+        market.BiddingClosed(requestId=request_id, winner=bidders[1], incentive=INCENTIVE)
+    ]
+    assert market.creditOf(bidders[1]) == INCENTIVE
+    assert market.reputationOf(bidders[1]) == (0, 1, INCENTIVE, DEPOSIT)
+    market.reclaimDeposit(request_id, sender=bidders[0])
+    assert market.creditOf(bidders[0]) == DEPOSIT
+    with ape.reverts(market.NoBid, requestId=request_id, bidder=bidders[0]):
+        market.reclaimDeposit(request_id, sender=bidders[0])  # no double refund
+    with ape.reverts(market.WinnerCannotReclaim, requestId=request_id):
+        market.reclaimDeposit(request_id, sender=bidders[1])
+
+
+def test_close__too_early_and_twice_revert(
+    post: Callable[..., int], market: Any, bidders: list[Any], chain: Any
+) -> None:
+    request_id = post()
+    with ape.reverts(market.BiddingStillOpen, requestId=request_id):
+        market.closeBidding(request_id, sender=bidders[0])
+    chain.mine(deltatime=BIDDING_S + 1)
+    market.closeBidding(request_id, sender=bidders[0])
+    with ape.reverts(market.WrongPhase, requestId=request_id, phase=FINALIZED):
+        market.closeBidding(request_id, sender=bidders[0])
+
+
+def test_close__without_bids_gives_the_incentive_back(
+    post: Callable[..., int], market: Any, requester: Any, chain: Any
+) -> None:
+    request_id = post()
+    chain.mine(deltatime=BIDDING_S + 1)
+
+    market.closeBidding(request_id, sender=requester)
+
+    assert market.getRequest(request_id).phase == FINALIZED
+    assert market.creditOf(requester) == INCENTIVE
+
+
+# ---------------------------------------------------------------- result and reports
+
+
+def test_submit_result__refusals(
+    won: Callable[..., int], market: Any, bidders: list[Any], chain: Any
+) -> None:
+    request_id = won()
+    with ape.reverts(market.NotWinner, requestId=request_id, caller=bidders[1]):
+        market.submitResult(request_id, valid_nonce(), sender=bidders[1])
+    chain.mine(deltatime=MAX_DELAY_S)
+    with ape.reverts(market.ResultTooLate, requestId=request_id):
+        market.submitResult(request_id, valid_nonce(), sender=bidders[0])
+
+
+def test_commit__refusals(
+    won: Callable[..., int], market: Any, bidders: list[Any], detectors: list[Any], chain: Any
+) -> None:
+    request_id = won()
+    with ape.reverts(market.WrongPhase, requestId=request_id, phase=EXECUTING):
+        commit(market, request_id, detectors[0], True)  # no result yet
+    market.submitResult(request_id, valid_nonce(), sender=bidders[0])
+    with ape.reverts(market.WinnerCannotReport, requestId=request_id):
+        commit(market, request_id, bidders[0], False)
+    commit(market, request_id, detectors[0], True)
+    with ape.reverts(market.AlreadyCommitted, requestId=request_id, detector=detectors[0]):
+        commit(market, request_id, detectors[0], False)
+    chain.mine(deltatime=WINDOW_S + 1)
+    with ape.reverts(market.WindowClosed, requestId=request_id):
+        commit(market, request_id, detectors[1], True)
+
+
+def test_reveal__refusals(
+    won: Callable[..., int], market: Any, bidders: list[Any], detectors: list[Any], chain: Any
+) -> None:
+    request_id = won()
+    market.submitResult(request_id, valid_nonce(), sender=bidders[0])
+    salt = commit(market, request_id, detectors[0], True)
+    commitment = report_commitment(request_id, detectors[0].address, True, salt)
+
+    with ape.reverts(market.RevealMismatch, requestId=request_id, detector=detectors[0]):
+        market.revealReport(request_id, False, salt, sender=detectors[0])  # other verdict
+    with ape.reverts(market.RevealMismatch, requestId=request_id, detector=detectors[0]):
+        market.revealReport(request_id, True, new_salt(), sender=detectors[0])  # other salt
+    with ape.reverts(market.NoCommitment, requestId=request_id, detector=detectors[1]):
+        market.revealReport(request_id, True, salt, sender=detectors[1])  # someone else
+    # A copied commitment does not help: it is bound to the detector who made it.
+    market.commitReport(request_id, commitment, sender=detectors[1])
+    with ape.reverts(market.RevealMismatch, requestId=request_id, detector=detectors[1]):
+        market.revealReport(request_id, True, salt, sender=detectors[1])
+
+    market.revealReport(request_id, True, salt, sender=detectors[0])
+    with ape.reverts(market.NoCommitment, requestId=request_id, detector=detectors[0]):
+        market.revealReport(request_id, True, salt, sender=detectors[0])  # twice
+    salt_2 = commit(market, request_id, detectors[2], False)
+    chain.mine(deltatime=WINDOW_S + 1)
+    with ape.reverts(market.WindowClosed, requestId=request_id):
+        market.revealReport(request_id, False, salt_2, sender=detectors[2])
+
+
+def test_reveal__in_the_commit_block_is_refused(
+    won: Callable[..., int], market: Any, bidders: list[Any], detectors: list[Any], chain: Any
+) -> None:
+    request_id = won()
+    market.submitResult(request_id, valid_nonce(), sender=bidders[0])
+    detector, salt = detectors[0], new_salt()
+    commitment = report_commitment(request_id, detector.address, True, salt)
+    web3 = chain.provider.web3
+    # Both transactions in one block: automine off, explicit gas (estimates would see no commit).
+    web3.provider.make_request("evm_setAutomine", [False])
+    try:
+        hashes = [
+            web3.eth.send_transaction(
+                {"from": detector.address, "to": market.address, "gas": 300_000, "data": data}
+            )
+            for data in (
+                market.commitReport.encode_input(request_id, commitment),
+                market.revealReport.encode_input(request_id, True, salt),
+            )
+        ]
+        chain.mine()
+    finally:
+        web3.provider.make_request("evm_setAutomine", [True])
+    committed, revealed = (web3.eth.get_transaction_receipt(h) for h in hashes)
+    assert committed.blockNumber == revealed.blockNumber
+    assert (committed.status, revealed.status) == (1, 0)
+    # The revert data names the error: RevealTooEarly(requestId).
+    expected = keccak(b"RevealTooEarly(uint256)")[:4] + encode(["uint256"], [request_id])
+    trace = web3.provider.make_request("debug_traceTransaction", ["0x" + hashes[1].hex(), {}])
+    assert trace["result"]["returnValue"].removeprefix("0x") == expected.hex()
+    market.revealReport(request_id, True, salt, sender=detector)  # a later block is fine
+
+
+# ---------------------------------------------------------------- finalize and payments
+
+
+def test_finalize__proof_of_work_cheater_is_slashed(
+    won: Callable[..., int],
+    market: Any,
+    verifiers: dict[str, Any],
+    requester: Any,
+    bidders: list[Any],
+    detectors: list[Any],
+    chain: Any,
+) -> None:
+    request_id = won()
+    market.submitResult(request_id, wrong_nonce(verifiers), sender=bidders[0])
+    report(market, request_id, detectors[0], True)
+    report(market, request_id, detectors[1], True)
+    report(market, request_id, detectors[2], False)
+    with ape.reverts(market.WindowOpen, requestId=request_id):
+        market.finalize(request_id, sender=requester)
+    chain.mine(deltatime=WINDOW_S + 1)
+
+    tx = market.finalize(request_id, sender=requester)
+
+    half = DEPOSIT // 2
+    assert tx.events == [
+        market.RequestFinalized(
+            requestId=request_id,
+            winner=bidders[0],
+            slashed=True,
+            compensation=half,
+            rewardPerDetector=half // 2,
+        )
+    ]
+    assert market.creditOf(requester) == half
+    market.claimReward(request_id, sender=detectors[0])
+    assert market.creditOf(detectors[0]) == half // 2
+    with ape.reverts(market.NoReward, requestId=request_id, detector=detectors[0]):
+        market.claimReward(request_id, sender=detectors[0])  # nobody is paid twice
+    with ape.reverts(market.NoReward, requestId=request_id, detector=detectors[2]):
+        market.claimReward(request_id, sender=detectors[2])  # said "innocent"
+    assert market.reputationOf(bidders[0]).misbehaviours == 1
+    assert market.misbehaviourPpm(bidders[0]) == PPM
+    with ape.reverts(market.WrongPhase, requestId=request_id, phase=FINALIZED):
+        market.finalize(request_id, sender=requester)
+
+
+def test_finalize__honest_winner_is_refunded_despite_accusations(
+    won: Callable[..., int],
+    market: Any,
+    requester: Any,
+    bidders: list[Any],
+    detectors: list[Any],
+    chain: Any,
+) -> None:
+    request_id = won()
+    market.submitResult(request_id, valid_nonce(), sender=bidders[0])
+    report(market, request_id, detectors[0], True)  # a false accusation
+    chain.mine(deltatime=WINDOW_S + 1)
+
+    market.finalize(request_id, sender=requester)
+
+    assert not market.getRequest(request_id).slashed
+    assert market.creditOf(bidders[0]) == INCENTIVE + DEPOSIT
+    assert market.reputationOf(bidders[0]) == (0, 1, INCENTIVE + DEPOSIT, DEPOSIT)
+    with ape.reverts(market.NoReward, requestId=request_id, detector=detectors[0]):
+        market.claimReward(request_id, sender=detectors[0])
+
+
+def test_finalize__no_result_by_the_deadline_is_slashed(
+    won: Callable[..., int], market: Any, requester: Any, bidders: list[Any], chain: Any
+) -> None:
+    request_id = won()
+    with ape.reverts(market.WindowOpen, requestId=request_id):
+        market.finalize(request_id, sender=requester)
+    chain.mine(deltatime=MAX_DELAY_S)
+
+    market.finalize(request_id, sender=requester)
+
+    assert market.getRequest(request_id).slashed
+    assert market.creditOf(requester) == DEPOSIT  # no detectors: all of it
+
+
+@pytest.mark.parametrize(("guilty", "slashed"), [(1, False), (2, True)])
+def test_finalize__quorum_of_verdicts(
+    won: Callable[..., int],
+    market: Any,
+    requester: Any,
+    bidders: list[Any],
+    detectors: list[Any],
+    chain: Any,
+    guilty: int,
+    slashed: bool,
+) -> None:
+    request_id = won("Quorum")
+    market.submitResult(request_id, b"\x01" * 32, sender=bidders[0])
+    for i, detector in enumerate(detectors):
+        report(market, request_id, detector, i < guilty)
+    chain.mine(deltatime=WINDOW_S + 1)
+
+    market.finalize(request_id, sender=requester)
+
+    assert market.getRequest(request_id).slashed == slashed
+
+
+def test_place_bid__a_slashed_node_is_not_eligible(
+    won: Callable[..., int],
+    post: Callable[..., int],
+    market: Any,
+    requester: Any,
+    bidders: list[Any],
+    chain: Any,
+) -> None:
+    request_id = won()
+    chain.mine(deltatime=MAX_DELAY_S)
+    market.finalize(request_id, sender=requester)  # no result: n/m = 1
+
+    strict = post(max_ppm=PPM // 2)
+
+    with ape.reverts(market.NotEligible, bidder=bidders[0], misbehaviourPpm=PPM, limit=PPM // 2):
+        market.placeBid(strict, 10, 100, value=DEPOSIT, sender=bidders[0])
+
+
+def test_withdraw__pays_once(won: Callable[..., int], market: Any, bidders: list[Any]) -> None:
+    won()
+    before = bidders[0].balance
+
+    tx = market.withdraw(sender=bidders[0])
+
+    assert tx.events == [market.Withdrawn(account=bidders[0], amount=INCENTIVE)]
+    assert bidders[0].balance == before + INCENTIVE - tx.total_fees_paid
+    with ape.reverts(market.NothingToWithdraw, account=bidders[0]):
+        market.withdraw(sender=bidders[0])
+
+
+def test_withdraw__reentry_is_stopped_and_nothing_lost(
+    project: Any, market: Any, verifiers: dict[str, Any], agent: Any, chain: Any
+) -> None:
+    attacker = project.ReentrantRequester.deploy(market, sender=agent)
+    terms = (CHALLENGE, verifiers["Quorum"], chain.pending_timestamp + BIDDING_S, 1, 1, 0, PPM)
+    attacker.post(terms, value=INCENTIVE, sender=agent)
+    chain.mine(deltatime=BIDDING_S + 1)
+    market.closeBidding(1, sender=agent)
+
+    with ape.reverts(market.TransferFailed, account=attacker, amount=INCENTIVE):
+        attacker.withdraw(sender=agent)
+
+    assert market.creditOf(attacker) == INCENTIVE and market.balance == INCENTIVE
+
+
+def test_bid_score__matches_python(market: Any) -> None:
+    for cost, capability, ppm in [
+        (1, 2**32 - 1, 0),
+        (7, 100, 250_000),
+        (3, 5, PPM),
+        (9, 9, 2 * PPM),
+    ]:
+        assert market.bidScore(cost, capability, ppm) == bid_score(cost, capability, ppm)
+    with ape.reverts(market.ZeroCost):
+        market.bidScore(0, 1, 0)
+
+
+def test_get_request__unknown_reverts(market: Any) -> None:
+    with ape.reverts(market.UnknownRequest, requestId=5):
+        market.getRequest(5)

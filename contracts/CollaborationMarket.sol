@@ -47,7 +47,8 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         None,
         Active, // deposit held
         Won, // the winner's deposit, held until finalize
-        Reclaimed // a loser took it back
+        Reclaimed, // a loser took it back
+        Settled // the winner's deposit, refunded or slashed by finalize
     }
 
     /// @dev One slot.
@@ -267,6 +268,7 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         uint96 compensation;
         uint96 rewardPerDetector;
         request.phase = Phase.Finalized;
+        _bids[requestId][winner].state = BidState.Settled;
         if (slashed) {
             compensation = uint96(uint256(deposit) * COMPENSATION_BPS / BPS);
             uint96 rest = deposit - compensation;
@@ -334,6 +336,7 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
             revealed: request.revealed,
             guilty: request.guilty,
             slashed: request.slashed,
+            rewardPerDetector: request.rewardPerDetector,
             result: request.result
         });
     }

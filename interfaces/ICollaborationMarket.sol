@@ -47,6 +47,7 @@ interface ICollaborationMarket {
         uint16 revealed; // detectors' reports revealed
         uint16 guilty; // of which said "wrong"
         bool slashed; // set by finalize
+        uint96 rewardPerDetector; // of a slashed deposit, for each guilty revealer
         bytes32 result;
     }
 
@@ -170,6 +171,7 @@ interface ICollaborationMarket {
 
     function getRequest(uint256 requestId) external view returns (RequestInfo memory);
 
+    /// @notice The deposit the market still holds for this bid (0 once reclaimed or settled).
     function getBid(uint256 requestId, address bidder) external view returns (uint96 deposit);
 
     function reputationOf(address node) external view returns (NodeReputation memory);

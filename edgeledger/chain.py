@@ -21,6 +21,11 @@ class AnvilNode:
     uri: str
     block_time_s: float | None
 
+    @property
+    def network_choice(self) -> str:
+        """The ape network choice that reaches this node."""
+        return f"ethereum:local:{self.uri}"
+
 
 def free_port() -> int:
     with socket.socket() as probe:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from ape.cli import ConnectedProviderCommand, network_option
 
+from edgeledger.blockedge.replay import BlockedgeReplayConfig, run_blockedge_replay
 from edgeledger.deploy import deploy_all
 from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
 from edgeledger.errors import exit_on_user_error
@@ -31,6 +32,10 @@ def cli(out: Path) -> None:
 
     with stage_progress() as progress:
         dmec_summary = run_dmec_replay(test_accounts, DmecReplayConfig(), out / "dmec", progress)
+        blockedge_summary = run_blockedge_replay(
+            test_accounts, BlockedgeReplayConfig(), out / "blockedge", progress
+        )
 
     click.echo(f"results in {out.resolve()}/")
     click.echo(f"  DMEC: {dmec_summary}")
+    click.echo(f"  BlockEdge: {blockedge_summary}")

@@ -7,8 +7,7 @@ Every figure is measured from receipts of real transactions on a local anvil nod
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 from eth_utils import to_checksum_address
 
-from edgeledger.chain import anvil_node
+from edgeledger.chain import anvil_node, connected
 from edgeledger.deploy import Deployment, deploy_dmec
 from edgeledger.dmec.actors import Drone, IoTDevice, MecServer, Relayed, WorkloadModel
 from edgeledger.dmec.audit import device_history, format_history
@@ -195,14 +194,6 @@ def gas_versus_servers(
     return rows
 
 
-@contextmanager
-def _connected(uri: str) -> Iterator[Any]:
-    from ape import networks
-
-    with networks.parse_network_choice(f"ethereum:local:{uri}") as provider:
-        yield provider
-
-
 def latency_on_block_time_chain(
     accounts: list[Any], config: DmecReplayConfig, progress: Progress = _quiet
 ) -> list[dict[str, Any]]:
@@ -212,7 +203,7 @@ def latency_on_block_time_chain(
     (really waits), and its result is mined. Wall time and block timestamps are both kept.
     """
     rows: list[dict[str, Any]] = []
-    with anvil_node(block_time_s=config.block_time_s) as node, _connected(node.uri):
+    with anvil_node(block_time_s=config.block_time_s) as node, connected(node.network_choice):
         rng = np.random.default_rng([config.seed, 20_000])
         # Small tasks so that waiting is the chain's, not the computation's.
         workload = WorkloadModel(data_kb=(10, 200), compute_megacycles=(10, 500))

@@ -20,7 +20,7 @@ def run_deploy(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def node_uri() -> str:
     with anvil_node(block_time_s=1) as node:
-        yield f"ethereum:local:{node.uri}"
+        yield node.network_choice
 
 
 def test_deploy__records_then_refuses_second_run(node_uri: str, tmp_path: Path) -> None:

@@ -1,0 +1,40 @@
+"""`ape run blockedge`: the BlockEdge replay (negotiation time, PoW efficiency, balance vs AP)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from edgeledger.blockedge.replay import PAPER, BlockedgeReplayConfig, run_blockedge_replay
+from edgeledger.errors import exit_on_user_error
+from edgeledger.progress import stage_progress
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option(default="ethereum:local:foundry")
+@click.option(
+    "--paper", is_flag=True, help="Bigger sizes: 4 block times, 8 stakeholders, 200 rounds."
+)
+@click.option("--rounds", type=click.IntRange(min=1), help="Tasks per (deposit, AP) point.")
+@click.option("--requests", type=click.IntRange(min=1), help="Requests per block time.")
+@click.option("--seed", type=int, default=2020, show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("results/blockedge"), show_default=True
+)
+@exit_on_user_error
+def cli(paper: bool, rounds: int | None, requests: int | None, seed: int, out: Path) -> None:
+    from ape import accounts
+
+    config = PAPER if paper else BlockedgeReplayConfig()
+    config = replace(
+        config,
+        rounds=rounds or config.rounds,
+        negotiation_requests=requests or config.negotiation_requests,
+        seed=seed,
+    )
+    with stage_progress() as progress:
+        summary = run_blockedge_replay(list(accounts.test_accounts), config, out, progress)
+    click.echo(f"BlockEdge results: {out}/ (summary: {summary})")

@@ -288,7 +288,8 @@ class MarketMachine(RuleBasedStateMachine):
         assert self.withdrawn == self.paid_in
 
 
-def configured(
+@pytest.fixture
+def market_machine(
     chain: Any,
     market: Any,
     verifiers: dict[str, Any],
@@ -306,30 +307,10 @@ def configured(
     return MarketMachine
 
 
-def test_market_state_machine(
-    chain: Any,
-    market: Any,
-    verifiers: dict[str, Any],
-    requester: Any,
-    accounts: Any,
-    bidders: list[Any],
-    detectors: list[Any],
-    stateful: Any,
-) -> None:
-    machine = configured(chain, market, verifiers, requester, accounts, bidders, detectors)
-    stateful(machine, 5, 25)
+def test_market_state_machine(market_machine: type[MarketMachine], stateful: Any) -> None:
+    stateful(market_machine, 5, 25)
 
 
 @pytest.mark.fuzzing
-def test_market_state_machine__long(
-    chain: Any,
-    market: Any,
-    verifiers: dict[str, Any],
-    requester: Any,
-    accounts: Any,
-    bidders: list[Any],
-    detectors: list[Any],
-    stateful: Any,
-) -> None:
-    machine = configured(chain, market, verifiers, requester, accounts, bidders, detectors)
-    stateful(machine, 150, 60)
+def test_market_state_machine__long(market_machine: type[MarketMachine], stateful: Any) -> None:
+    stateful(market_machine, 150, 60)

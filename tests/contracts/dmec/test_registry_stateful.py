@@ -476,5 +476,5 @@ def test_registry_state_machine(
 def test_registry_state_machine__long(
     chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any, stateful: Any
 ) -> None:
-    stateful(configured(chain, dmec, agent, outsider, accounts), 100, 50)
+    stateful(configured(chain, dmec, agent, outsider, accounts), 40, 50)
     print_outcomes()

@@ -313,4 +313,4 @@ def test_market_state_machine(market_machine: type[MarketMachine], stateful: Any
 
 @pytest.mark.fuzzing
 def test_market_state_machine__long(market_machine: type[MarketMachine], stateful: Any) -> None:
-    stateful(market_machine, 150, 60)
+    stateful(market_machine, 40, 50)

@@ -143,4 +143,4 @@ def test_reputation_state_machine(
 def test_reputation_state_machine__long(
     chain: Any, reputation: Any, agent: Any, reporter: Any, accounts: Any, stateful: Any
 ) -> None:
-    stateful(configured(chain, reputation, agent, reporter, accounts), 150, 50)
+    stateful(configured(chain, reputation, agent, reporter, accounts), 60, 40)

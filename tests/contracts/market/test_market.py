@@ -440,3 +440,26 @@ def test_bid_score__matches_python(market: Any) -> None:
 def test_get_request__unknown_reverts(market: Any) -> None:
     with ape.reverts(market.UnknownRequest, requestId=5):
         market.getRequest(5)
+
+
+def test_constructors__refuse_bad_parameters(project: Any, agent: Any) -> None:
+    with ape.reverts(project.CollaborationMarket.InvalidTerms, what="compensation above 100%"):
+        project.CollaborationMarket.deploy(10_001, sender=agent)
+    for bits in (0, 65):
+        with ape.reverts(project.ProofOfWorkVerifier.InvalidDifficulty, bits=bits):
+            project.ProofOfWorkVerifier.deploy(bits, sender=agent)
+    with ape.reverts(project.QuorumVerifier.ZeroQuorum):
+        project.QuorumVerifier.deploy(0, sender=agent)
+
+
+def test_verifiers__names_and_rules(verifiers: dict[str, Any]) -> None:
+    pow_verifier, quorum = verifiers["ProofOfWork"], verifiers["Quorum"]
+    assert (pow_verifier.name(), quorum.name()) == ("ProofOfWork", "Quorum")
+    nonce = valid_nonce()
+    assert not pow_verifier.misbehaved(CHALLENGE, nonce, 3, 3)  # a valid nonce stands
+    assert not pow_verifier.misbehaved(CHALLENGE, wrong_nonce(verifiers), 0, 0)  # no reveal yet
+    assert pow_verifier.misbehaved(CHALLENGE, wrong_nonce(verifiers), 0, 1)  # any reveal
+    assert (
+        quorum.misbehaved(CHALLENGE, nonce, 1, 3),
+        quorum.misbehaved(CHALLENGE, nonce, 2, 2),
+    ) == (False, True)

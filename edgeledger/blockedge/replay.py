@@ -9,6 +9,7 @@ the local chain for (3)); (2) times real parallel processes and checks the nonce
 from __future__ import annotations
 
 import multiprocessing
+import site
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,7 +147,11 @@ def solve_together(challenge: bytes, bits: int, stakeholders: int) -> tuple[int,
     Processes are spawned (forking a process that runs ape's threads can deadlock) and
     started before the clock runs, so the time is the search's, not Python's start-up.
     """
-    with multiprocessing.get_context("spawn").Pool(stakeholders) as pool:
+    # A spawned worker starts a fresh interpreter: give it this checkout's path explicitly
+    # (under `ape run` the parent's path does not always reach it).
+    checkout = str(Path(__file__).resolve().parents[2])
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(stakeholders, initializer=site.addsitedir, initargs=(checkout,)) as pool:
         pool.map(_ready, range(stakeholders))
         started = time.monotonic()
         jobs = [(challenge, bits, i, stakeholders) for i in range(stakeholders)]

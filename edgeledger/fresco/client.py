@@ -129,18 +129,20 @@ class ReputationClient:
             with self._lock:
                 batch = self._pending[: self.batch_size]
             if not batch:
-                return counted
+                break
             try:
                 self.transport([r.packed() for r in batch])
             except Exception as error:
                 self.last_error = first_line(error)
-                if self._drop_unregistered(batch, error):
+                if self._drop_unregistered(error):
                     continue
                 counted += self._reconcile()
-                return counted
+                break
             self.transactions += 1
             counted += self._settle(len(batch))
-            self.refresh_scores()
+        if counted:
+            self.refresh_scores()  # once for the whole flush, not per batch
+        return counted
 
     def _send(self, words: list[int]) -> Any:
         return self.contract.updateNodeReputation(words, sender=self.reporter)
@@ -156,11 +158,9 @@ class ReputationClient:
         last = int(self.contract.lastTaskId(self.reporter))
         with self._lock:
             done = [r for r in self._pending if r.task_id <= last]
-        if done:
-            self.refresh_scores()
         return self._settle(len(done))
 
-    def _drop_unregistered(self, batch: list[Report], error: Exception) -> bool:
+    def _drop_unregistered(self, error: Exception) -> bool:
         index = _refused_index(error)
         if index is None:
             return False

@@ -9,7 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from edgeledger.blockedge.market import new_salt, report_commitment, solve, solves
+from edgeledger.blockedge.market import (
+    new_salt,
+    non_solution,
+    report_commitment,
+    solve,
+    solves,
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class EdgeNode:
         if honest:
             nonce = solve(challenge, difficulty_bits)[0]
         else:
-            nonce = next(n for n in range(1 << 20) if not solves(challenge, n, difficulty_bits))
+            nonce = non_solution(challenge, difficulty_bits)
         market.submitResult(request_id, nonce.to_bytes(32, "big"), sender=self.account)
         return honest
 

@@ -45,6 +45,11 @@ def solve(challenge: bytes, difficulty_bits: int, start: int = 0, step: int = 1)
         nonce += step
 
 
+def non_solution(challenge: bytes, difficulty_bits: int) -> int:
+    """The first nonce that does not solve: what an abnormal node submits."""
+    return next(n for n in range(1 << 20) if not solves(challenge, n, difficulty_bits))
+
+
 def bid_score(cost: int, capability: int, misbehaviour_ppm: int) -> int:
     """CollaborationMarket.bidScore: capability * 2^32 / cost, times (1 - n/m)."""
     raw = (capability << 32) // cost

@@ -8,12 +8,24 @@ from typing import Any
 import pytest
 from eth_utils import keccak
 
-from edgeledger.blockedge.market import PPM
+from edgeledger.blockedge.market import PPM, non_solution, solve
 
 ETHER = 10**18
 CHALLENGE = keccak(b"edgeledger: a collaborative proof of work")
 INCENTIVE, DEPOSIT = 10 * ETHER, 100 * ETHER
 BIDDING_S, MAX_DELAY_S, WINDOW_S = 60, 120, 60
+DIFFICULTY_BITS = 12  # DeployParameters.pow_difficulty_bits
+
+
+def valid_nonce() -> bytes:
+    return solve(CHALLENGE, DIFFICULTY_BITS)[0].to_bytes(32, "big")
+
+
+def wrong_nonce(verifiers: dict[str, Any]) -> bytes:
+    """A nonce that does not solve CHALLENGE, and the chain's verifier agrees."""
+    nonce = non_solution(CHALLENGE, DIFFICULTY_BITS).to_bytes(32, "big")
+    assert not verifiers["ProofOfWork"].solves(CHALLENGE, nonce)
+    return nonce
 
 
 @pytest.fixture

@@ -7,24 +7,23 @@ from typing import Any
 
 import ape
 import pytest
-from conftest import BIDDING_S, CHALLENGE, DEPOSIT, ETHER, INCENTIVE, MAX_DELAY_S, WINDOW_S
+from conftest import (
+    BIDDING_S,
+    CHALLENGE,
+    DEPOSIT,
+    ETHER,
+    INCENTIVE,
+    MAX_DELAY_S,
+    WINDOW_S,
+    valid_nonce,
+    wrong_nonce,
+)
 from eth_abi import encode
 from eth_utils import keccak
 
-from edgeledger.blockedge.market import PPM, bid_score, new_salt, report_commitment, solve
+from edgeledger.blockedge.market import PPM, bid_score, new_salt, report_commitment
 
 BIDDING, EXECUTING, VERIFYING, FINALIZED = 1, 2, 3, 4
-
-
-def valid_nonce(difficulty: int = 12) -> bytes:
-    return solve(CHALLENGE, difficulty)[0].to_bytes(32, "big")
-
-
-def wrong_nonce(verifiers: dict[str, Any]) -> bytes:
-    nonce = 0
-    while verifiers["ProofOfWork"].solves(CHALLENGE, nonce.to_bytes(32, "big")):
-        nonce += 1
-    return nonce.to_bytes(32, "big")
 
 
 def commit(market: Any, request_id: int, detector: Any, guilty: bool) -> bytes:

@@ -128,24 +128,23 @@ def reputation(agent: Any, reporter: Any) -> Any:
     return contract
 
 
-def run_stateful(machine: type[RuleBasedStateMachine], examples: int, steps: int) -> None:
-    """Run a chain state machine (each example restores its own snapshot) without deadlines:
-    every step is a transaction over RPC."""
-    run_state_machine_as_test(
-        machine,
-        settings=settings(
-            max_examples=examples,
-            stateful_step_count=steps,
-            deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        ),
-    )
-
-
 @pytest.fixture(scope="session")
 def stateful() -> Callable[[type[RuleBasedStateMachine], int, int], None]:
-    """`run_stateful` for tests (conftest helpers reach tests as fixtures)."""
-    return run_stateful
+    """Runs a chain state machine (each example restores its own snapshot) without
+    deadlines: every step is a transaction over RPC."""
+
+    def run(machine: type[RuleBasedStateMachine], examples: int, steps: int) -> None:
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=examples,
+                stateful_step_count=steps,
+                deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+            ),
+        )
+
+    return run
 
 
 @pytest.fixture(scope="session")

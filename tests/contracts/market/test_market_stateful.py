@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 from ape.exceptions import ContractLogicError
-from conftest import CHALLENGE
+from conftest import CHALLENGE, valid_nonce, wrong_nonce
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from edgeledger.blockedge.market import PPM, new_salt, report_commitment, solve
+from edgeledger.blockedge.market import PPM, new_salt, report_commitment
 
 ETHER = 10**18
 BIDDING, EXECUTING, VERIFYING, FINALIZED = 1, 2, 3, 4
@@ -48,11 +48,8 @@ class MarketMachine(RuleBasedStateMachine):
         self.requests: list[RequestModel] = []
         self.paid_in = 0
         self.withdrawn = 0
-        self.valid_nonce = solve(CHALLENGE, 12)[0].to_bytes(32, "big")
-        nonce = 0
-        while self.verifiers["ProofOfWork"].solves(CHALLENGE, nonce.to_bytes(32, "big")):
-            nonce += 1
-        self.wrong_nonce = nonce.to_bytes(32, "big")
+        self.valid_nonce = valid_nonce()
+        self.wrong_nonce = wrong_nonce(self.verifiers)
 
     # ------------------------------------------------------------ helpers
 
@@ -60,15 +57,12 @@ class MarketMachine(RuleBasedStateMachine):
     def accounts(self) -> list[Any]:
         return [*self.requesters, *self.bidders, *self.detectors]
 
-    def _try(self, call: Any) -> Any:
+    def _try(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         """Send; a refusal must change nothing (checked by the balance invariant)."""
         try:
-            return call()
+            return method(*args, **kwargs)
         except ContractLogicError:
             return None
-
-    def _attempt(self, method: Any, *args: Any, **kwargs: Any) -> Any:
-        return self._try(lambda: method(*args, **kwargs))
 
     def _request(self, index: int) -> RequestModel | None:
         return self.requests[index % len(self.requests)] if self.requests else None
@@ -139,9 +133,12 @@ class MarketMachine(RuleBasedStateMachine):
             return
         deposit = ETHER + extra * ETHER // 2
         tx = self._try(
-            lambda: self.market.placeBid(
-                model.request_id, cost, capability, value=deposit, sender=self.bidders[bidder]
-            )
+            self.market.placeBid,
+            model.request_id,
+            cost,
+            capability,
+            value=deposit,
+            sender=self.bidders[bidder],
         )
         if tx is not None:
             self.paid_in += deposit
@@ -153,14 +150,12 @@ class MarketMachine(RuleBasedStateMachine):
     @rule(request=st.integers(0, 3))
     def close(self, request: int) -> None:
         if (model := self._request(request)) is not None:
-            self._try(lambda: self.market.closeBidding(model.request_id, sender=self.bidders[0]))
+            self._try(self.market.closeBidding, model.request_id, sender=self.bidders[0])
 
     @rule(request=st.integers(0, 3), bidder=st.integers(0, 2))
     def reclaim(self, request: int, bidder: int) -> None:
         if (model := self._request(request)) is not None:
-            self._try(
-                lambda: self.market.reclaimDeposit(model.request_id, sender=self.bidders[bidder])
-            )
+            self._try(self.market.reclaimDeposit, model.request_id, sender=self.bidders[bidder])
 
     @rule(request=st.integers(0, 3), honest=st.booleans())
     def submit(self, request: int, honest: bool) -> None:
@@ -172,7 +167,7 @@ class MarketMachine(RuleBasedStateMachine):
             return
         result = self.valid_nonce if honest else self.wrong_nonce
         winner = next(b for b in self.bidders if b.address == info.winner)
-        if self._try(lambda: self.market.submitResult(model.request_id, result, sender=winner)):
+        if self._try(self.market.submitResult, model.request_id, result, sender=winner):
             model.honest_result = honest
 
     @rule(request=st.integers(0, 3), detector=st.integers(0, 2), lie=st.booleans())
@@ -186,9 +181,7 @@ class MarketMachine(RuleBasedStateMachine):
         guilty = (not model.honest_result) != (lie and model.verifier == "ProofOfWork")
         salt = new_salt()
         commitment = report_commitment(model.request_id, account.address, guilty, salt)
-        if self._try(
-            lambda: self.market.commitReport(model.request_id, commitment, sender=account)
-        ):
+        if self._try(self.market.commitReport, model.request_id, commitment, sender=account):
             model.commits[account.address] = (guilty, salt)
 
     @rule(request=st.integers(0, 3), detector=st.integers(0, 2))
@@ -198,9 +191,7 @@ class MarketMachine(RuleBasedStateMachine):
         if model is None or account.address not in model.commits:
             return
         guilty, salt = model.commits[account.address]
-        if self._try(
-            lambda: self.market.revealReport(model.request_id, guilty, salt, sender=account)
-        ):
+        if self._try(self.market.revealReport, model.request_id, guilty, salt, sender=account):
             model.revealed.add(account.address)
 
     @rule(request=st.integers(0, 3))
@@ -211,7 +202,7 @@ class MarketMachine(RuleBasedStateMachine):
         self._finalize(model)
 
     def _finalize(self, model: RequestModel) -> None:
-        tx = self._try(lambda: self.market.finalize(model.request_id, sender=self.bidders[0]))
+        tx = self._try(self.market.finalize, model.request_id, sender=self.bidders[0])
         if tx is None:
             return
         (event,) = tx.events
@@ -226,7 +217,7 @@ class MarketMachine(RuleBasedStateMachine):
         if model is None:
             return
         account = self.detectors[detector]
-        tx = self._try(lambda: self.market.claimReward(model.request_id, sender=account))
+        tx = self._try(self.market.claimReward, model.request_id, sender=account)
         if tx is not None:
             assert account.address not in model.claimed, "a reward was paid twice"
             model.claimed.add(account.address)
@@ -235,7 +226,7 @@ class MarketMachine(RuleBasedStateMachine):
     def withdraw(self, who: int) -> None:
         account = self.accounts[who]
         credit = self.market.creditOf(account)
-        tx = self._try(lambda: self.market.withdraw(sender=account))
+        tx = self._try(self.market.withdraw, sender=account)
         if tx is None:
             assert credit == 0
             return
@@ -274,12 +265,12 @@ class MarketMachine(RuleBasedStateMachine):
         self.chain.mine(deltatime=1_000)
         market, anyone = self.market, self.bidders[0]
         for model in self.requests:
-            self._attempt(market.closeBidding, model.request_id, sender=anyone)
+            self._try(market.closeBidding, model.request_id, sender=anyone)
             self._finalize(model)
             for bidder in self.bidders:
-                self._attempt(market.reclaimDeposit, model.request_id, sender=bidder)
+                self._try(market.reclaimDeposit, model.request_id, sender=bidder)
             for detector in self.detectors:
-                self._attempt(market.claimReward, model.request_id, sender=detector)
+                self._try(market.claimReward, model.request_id, sender=detector)
         for account in self.accounts:
             if self.market.creditOf(account):
                 self.withdrawn += self.market.creditOf(account)

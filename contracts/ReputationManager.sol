@@ -135,8 +135,7 @@ contract ReputationManager is IReputationManager, AccessControl {
             if (taskId <= last) revert ReportAlreadyCounted(msg.sender, taskId, last);
             last = taskId;
             uint256 index = uint32(report);
-            uint256 key = index >> 4;
-            uint256 shift = (index & 15) << 4;
+            (uint256 key, uint256 shift) = _entryPosition(index);
             uint256 word = _scoreWords[key];
             uint256 entry = (word >> shift) & _ENTRY_MASK;
             if (index >= registered || entry & _UNREGISTERED_BIT != 0) {
@@ -273,20 +272,26 @@ contract ReputationManager is IReputationManager, AccessControl {
     }
 
     function _score(uint256 index) internal view returns (uint16) {
-        return uint16(_decode((_scoreWords[index >> 4] >> ((index & 15) << 4)) & _ENTRY_MASK));
+        (uint256 key, uint256 shift) = _entryPosition(index);
+        return uint16(_decode((_scoreWords[key] >> shift) & _ENTRY_MASK));
     }
 
     function _setScore(uint256 index, uint256 score) internal {
-        uint256 shift = (index & 15) << 4;
-        uint256 word = _scoreWords[index >> 4];
-        uint256 kept = word & ~(_OFFSET_MASK << shift); // the unregistered bit stays
-        _scoreWords[index >> 4] = kept | (_encode(score) << shift);
+        (uint256 key, uint256 shift) = _entryPosition(index);
+        uint256 kept = _scoreWords[key] & ~(_OFFSET_MASK << shift); // the unregistered bit stays
+        _scoreWords[key] = kept | (_encode(score) << shift);
     }
 
     function _setUnregistered(uint256 index, bool unregistered) internal {
-        uint256 bit = _UNREGISTERED_BIT << ((index & 15) << 4);
-        uint256 word = _scoreWords[index >> 4];
-        _scoreWords[index >> 4] = unregistered ? word | bit : word & ~bit;
+        (uint256 key, uint256 shift) = _entryPosition(index);
+        uint256 bit = _UNREGISTERED_BIT << shift;
+        uint256 word = _scoreWords[key];
+        _scoreWords[key] = unregistered ? word | bit : word & ~bit;
+    }
+
+    /// @dev Where node `index`'s entry lives: word index / 16, bits 16 * (index % 16) and up.
+    function _entryPosition(uint256 index) internal pure returns (uint256 key, uint256 shift) {
+        return (index >> 4, (index & 15) << 4);
     }
 
     /// @dev An entry's score: its offset from INITIAL_SCORE, mod 2^15 (the top bit is the

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from eth_utils import keccak
 
-from edgeledger.deploy import deploy_reputation
+from edgeledger.blockedge.market import PPM, new_salt, report_commitment, solve
+from edgeledger.deploy import deploy_blockedge, deploy_reputation
 from edgeledger.dmec.actors import TaskSpec
 from edgeledger.dmec.policies import Policy
 from edgeledger.dmec.replay import build_world, synthetic_address
@@ -216,10 +218,6 @@ def reputation_gas() -> tuple[list[list[str]], list[str]]:
 def market_gas() -> tuple[list[list[str]], list[str]]:
     """BlockEdge's CollaborationMarket: the four paths with targets, and the rest of a round."""
     from ape import accounts, chain
-    from eth_utils import keccak
-
-    from edgeledger.blockedge.market import PPM, new_salt, report_commitment, solve
-    from edgeledger.deploy import deploy_blockedge
 
     test_accounts = list(accounts.test_accounts)
     agent, requester, bidders, detector = (

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ICollaborationMarket} from "../interfaces/ICollaborationMarket.sol";
+import {IReputationManager} from "../interfaces/IReputationManager.sol";
 import {IResultVerifier} from "../interfaces/IResultVerifier.sol";
 
 /// @title BlockEdge collaboration market
@@ -72,6 +73,10 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
 
     /// @notice Share of a slashed deposit that compensates the requester, basis points.
     uint16 public immutable COMPENSATION_BPS;
+    /// @inheritdoc ICollaborationMarket
+    IReputationManager public immutable REPUTATION;
+    /// @inheritdoc ICollaborationMarket
+    uint16 public immutable MIN_BID_SCORE;
 
     // ---------------------------------------------------------------- storage
 
@@ -86,9 +91,14 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
 
     /// @param compensationBps Share of a slashed deposit for the requester; the rest rewards
     /// the detectors (edgeledger deploys 5,000: half and half).
-    constructor(uint16 compensationBps) {
+    /// @param reputation Bidders' scores and winners' outcomes (it must grant this market its
+    /// OUTCOME_SOURCE_ROLE); zero for a market on its own.
+    /// @param minBidScore Lowest score that may bid (edgeledger: 400 of 1,000).
+    constructor(uint16 compensationBps, IReputationManager reputation, uint16 minBidScore) {
         if (compensationBps > BPS) revert InvalidTerms("compensation above 100%");
         COMPENSATION_BPS = compensationBps;
+        REPUTATION = reputation;
+        MIN_BID_SCORE = minBidScore;
     }
 
     // ---------------------------------------------------------------- external: market
@@ -145,6 +155,11 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         uint256 ppm = _misbehaviourPpm(_reputations[msg.sender]);
         if (ppm > request.maxMisbehaviourPpm) {
             revert NotEligible(msg.sender, ppm, request.maxMisbehaviourPpm);
+        }
+        if (address(REPUTATION) != address(0)) {
+            (IReputationManager.Membership node, uint16 standing) = REPUTATION.standingOf(msg.sender);
+            if (node != IReputationManager.Membership.Active) revert NotReputationNode(msg.sender);
+            if (standing < MIN_BID_SCORE) revert ReputationTooLow(msg.sender, standing, MIN_BID_SCORE);
         }
 
         uint64 score = _bidScore(cost, capability, ppm);
@@ -284,6 +299,14 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
             _credits[winner] += deposit;
         }
         emit RequestFinalized(requestId, winner, slashed, compensation, rewardPerDetector);
+        if (address(REPUTATION) != address(0)) {
+            // The result's delay after the bidding deadline against the requested maxDelayS
+            // (a slashed winner gets a failure whatever its delay). Phase Finalized is set, so
+            // this runs once per request.
+            uint256 delay = slashed ? request.maxDelayS
+                : request.verifyUntil - request.verificationWindowS - request.biddingDeadline;
+            REPUTATION.recordOutcome(winner, requestId, uint32(delay), request.maxDelayS, !slashed);
+        }
     }
 
     /// @inheritdoc ICollaborationMarket

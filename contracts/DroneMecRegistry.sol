@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IDroneMecRegistry} from "../interfaces/IDroneMecRegistry.sol";
 import {IOffloadingPolicy} from "../interfaces/IOffloadingPolicy.sol";
+import {IReputationManager} from "../interfaces/IReputationManager.sol";
 import {PackedServer} from "./libraries/PackedServer.sol";
 
 /// @title Drone-aided MEC registry (DMEC)
@@ -82,6 +83,8 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
 
     /// @inheritdoc IDroneMecRegistry
     uint32 public immutable TASK_TIMEOUT_S;
+    /// @inheritdoc IDroneMecRegistry
+    IReputationManager public immutable REPUTATION;
     /// @dev The policies given at deployment live in code, not storage: every task placed by
     /// one of them saves a 2,100-gas cold storage read. Later policies go to `_policies`.
     IOffloadingPolicy private immutable _POLICY_1;
@@ -117,8 +120,16 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     /// @param taskTimeoutS Seconds a server has to answer before its task can be reassigned.
     /// @param builtInPolicies The first four policies of the catalogue, ids 1 to 4 (edgeledger
     /// deploys Random, Nearest, MCC and DelayAware).
-    constructor(uint32 taskTimeoutS, IOffloadingPolicy[BUILT_IN_POLICIES] memory builtInPolicies) {
+    /// @param reputation Where task outcomes go (it must grant this registry its
+    /// OUTCOME_SOURCE_ROLE); zero for a registry on its own, as in the DMEC paper.
+    constructor(
+        uint32 taskTimeoutS,
+        IOffloadingPolicy[BUILT_IN_POLICIES] memory builtInPolicies,
+        IReputationManager reputation
+    ) {
+        if (address(reputation) != address(0) && taskTimeoutS == 0) revert ZeroTaskTimeout();
         TASK_TIMEOUT_S = taskTimeoutS;
+        REPUTATION = reputation;
         _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
         _grantRole(AGENT_ROLE, msg.sender);
         _grantRole(POLICY_ADMIN_ROLE, msg.sender);
@@ -147,6 +158,10 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         if (server == address(0)) revert ZeroAddress();
         if (capacityMcps == 0) revert ZeroCapacity();
         if (_servers[server].membership != Membership.None) revert ServerAlreadyRegistered(server);
+        if (address(REPUTATION) != address(0)) {
+            (IReputationManager.Membership node,) = REPUTATION.standingOf(server);
+            if (node != IReputationManager.Membership.Active) revert ServerNotReputationNode(server);
+        }
         ServerList memory list = _serverList;
         if (list.count >= MAX_SERVERS) revert TooManyServers(MAX_SERVERS);
 
@@ -319,9 +334,9 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         LatestTask memory task = _latestTasks[device];
         if (msg.sender != task.server) revert NotAssignedServer(msg.sender, taskId, task.server);
         record.taskState = TaskState.Completed;
-        emit TaskCompleted(
-            device, msg.sender, taskId, resultDigest, uint32(block.timestamp) - task.assignedAt
-        );
+        uint32 latency = uint32(block.timestamp) - task.assignedAt;
+        emit TaskCompleted(device, msg.sender, taskId, resultDigest, latency);
+        _recordOutcome(msg.sender, taskId, latency, true);
     }
 
     /// @inheritdoc IDroneMecRegistry
@@ -332,9 +347,11 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         LatestTask storage task = _latestTasks[device];
         address previous = task.server;
         uint256 timesOutAt = uint256(task.assignedAt) + TASK_TIMEOUT_S;
-        if (block.timestamp < timesOutAt && _servers[previous].membership == Membership.Active) {
+        bool timedOut = block.timestamp >= timesOutAt;
+        if (!timedOut && _servers[previous].membership == Membership.Active) {
             revert TaskNotTimedOut(taskId, timesOutAt);
         }
+        uint32 waited = uint32(block.timestamp) - task.assignedAt;
         (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(previous);
         address server = _select(
             record.policyId,
@@ -346,6 +363,8 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         task.server = server;
         task.assignedAt = uint32(block.timestamp);
         emit TaskReassigned(device, previous, server, taskId, msg.sender);
+        // A server revoked before the timeout did not fail the task: it was taken away.
+        if (timedOut) _recordOutcome(previous, taskId, waited, false);
     }
 
     // ---------------------------------------------------------------- external: views
@@ -530,6 +549,14 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
             request.kind,
             policyId
         );
+    }
+
+    /// @dev One outcome to the reputation manager, if there is one; TASK_TIMEOUT_S is the time
+    /// constraint. Called after the state change that closes the assignment, so at most once
+    /// per assignment. A server that is no node there any more is not scored (returns false).
+    function _recordOutcome(address server, uint256 taskId, uint32 elapsedS, bool answered) private {
+        if (address(REPUTATION) == address(0)) return;
+        REPUTATION.recordOutcome(server, taskId, elapsedS, TASK_TIMEOUT_S, answered);
     }
 
     /// @dev Asks the device's policy for a server among `servers`.

@@ -39,8 +39,11 @@ contract ReputationManager is IReputationManager, AccessControl {
 
     /// @notice May register and remove nodes: the agent, as in the DMEC registry.
     bytes32 public constant AGENT_ROLE = keccak256("AGENT_ROLE");
-    /// @notice May report measured task outcomes.
+    /// @notice May report measured task outcomes in batches (task ids rising).
     bytes32 public constant REPORTER_ROLE = keccak256("REPORTER_ROLE");
+    /// @notice May count single outcomes it closed itself (`recordOutcome`): deployment grants
+    /// it to the DMEC registry and the collaboration market, never to an account.
+    bytes32 public constant OUTCOME_SOURCE_ROLE = keccak256("OUTCOME_SOURCE_ROLE");
     /// @notice Fixed-point one: scores and incentives are in [0, SCALE].
     uint16 public constant SCALE = 1000;
     /// @notice Bound on nodes ever registered: the views walk them all.
@@ -151,6 +154,29 @@ contract ReputationManager is IReputationManager, AccessControl {
     }
 
     /// @inheritdoc IReputationManager
+    function recordOutcome(
+        address node,
+        uint256 outcomeId,
+        uint32 elapsed,
+        uint32 timeConstraint,
+        bool succeeded
+    ) external onlyRole(OUTCOME_SOURCE_ROLE) returns (bool counted) {
+        NodeRecord memory record = _nodes[node];
+        if (record.membership != Membership.Active) return false;
+        if (timeConstraint == 0) revert ZeroTimeConstraint(outcomeId);
+        uint256 report = record.index | (uint256(uint64(outcomeId)) << 32)
+            | (uint256(elapsed) << 96) | (uint256(timeConstraint) << 128)
+            | (succeeded ? uint256(1) << 160 : 0);
+        // As in updateNodeReputation (kept inline there: a shared helper cost it ~90 gas a report).
+        (uint256 key, uint256 shift) = _entryPosition(record.index);
+        uint256 word = _scoreWords[key];
+        uint256 score = _nextScore(_decode((word >> shift) & _ENTRY_MASK), _incentive(report, timeConstraint));
+        _scoreWords[key] = (word & ~(_ENTRY_MASK << shift)) | (_encode(score) << shift);
+        emit OutcomeRecorded(msg.sender, node, outcomeId, report);
+        return true;
+    }
+
+    /// @inheritdoc IReputationManager
     function resetReputation(address node) external onlyRole(DEFAULT_ADMIN_ROLE) {
         NodeRecord memory record = _nodes[node];
         if (record.membership == Membership.None) revert UnknownNode(node);
@@ -224,6 +250,13 @@ contract ReputationManager is IReputationManager, AccessControl {
             top[at] = score;
         }
         return top[k - 1];
+    }
+
+    /// @inheritdoc IReputationManager
+    function standingOf(address node) external view returns (Membership, uint16) {
+        NodeRecord memory record = _nodes[node];
+        if (record.membership == Membership.None) return (Membership.None, 0);
+        return (record.membership, _score(record.index));
     }
 
     /// @inheritdoc IReputationManager

@@ -17,6 +17,7 @@ from edgeledger.dmec.policies import Policy
 from edgeledger.errors import EdgeledgerError
 from edgeledger.fresco.reputation import ScoreParameters
 
+ZERO_ADDRESS = "0x" + "00" * 20
 DEPLOYMENTS_DIR = Path(__file__).resolve().parent.parent / "deployments"
 
 
@@ -36,6 +37,14 @@ class DeployParameters:
     pow_difficulty_bits: int = 12
     # BlockEdge's quorum verifier: guilty verdicts that prove a misbehaviour.
     quorum: int = 2
+    # One identity: the lowest reputation score (of 1,000) that the reputation-aware policy
+    # trusts and the market lets bid. Below the initial 500, so a new server is trusted; a
+    # server that answered well (≈ 900) drops under it after three straight failures.
+    min_trusted_score: int = 400
+
+
+# The policy id `deploy_all` gives the reputation-aware policy (after the four built-ins).
+REPUTATION_AWARE_POLICY_ID = len(Policy) + 1
 
 
 @dataclass
@@ -48,11 +57,21 @@ class Deployment:
     reputation: Any = None  # ReputationManager, when deployed
     market: Any = None  # CollaborationMarket, when deployed
     verifiers: dict[str, Any] = field(default_factory=dict)  # "ProofOfWork", "Quorum"
+    reputation_aware_policy: Any = None  # policy REPUTATION_AWARE_POLICY_ID, when deployed
+
+    def policy_ids(self) -> dict[str, int]:
+        """The registry's policy ids by label, as drones pass them to addOffloadingPolicy."""
+        ids = {policy.label: int(policy) for policy in self.policies}
+        if self.reputation_aware_policy is not None:
+            ids["ReputationAware"] = REPUTATION_AWARE_POLICY_ID
+        return ids
 
     def addresses(self) -> dict[str, str]:
         contracts = {"DroneMecRegistry": str(self.registry.address)}
         for policy, instance in self.policies.items():
             contracts[f"{policy.label}Policy"] = str(instance.address)
+        if self.reputation_aware_policy is not None:
+            contracts["ReputationAwarePolicy"] = str(self.reputation_aware_policy.address)
         if self.reputation is not None:
             contracts["ReputationManager"] = str(self.reputation.address)
         if self.market is not None:
@@ -62,8 +81,11 @@ class Deployment:
         return contracts
 
 
-def deploy_dmec(sender: Any, parameters: DeployParameters | None = None) -> Deployment:
-    """Deploy the four policies, then the registry with them as its policies 1..4."""
+def deploy_dmec(
+    sender: Any, parameters: DeployParameters | None = None, reputation: Any = None
+) -> Deployment:
+    """Deploy the four policies, then the registry with them as its policies 1..4; with a
+    `reputation` manager the registry reports task outcomes to it (`deploy_all` wires it)."""
     from ape import project
 
     parameters = parameters or DeployParameters()
@@ -79,10 +101,18 @@ def deploy_dmec(sender: Any, parameters: DeployParameters | None = None) -> Depl
         policies[policy] = policy_contracts[policy].deploy(*args, sender=sender)
     # The registry takes them as its built-in policies, ids 1..4 in Policy order.
     registry = project.DroneMecRegistry.deploy(
-        parameters.task_timeout_s, [policies[p].address for p in Policy], sender=sender
+        parameters.task_timeout_s,
+        [policies[p].address for p in Policy],
+        _address_or_zero(reputation),
+        sender=sender,
     )
-    deployment = Deployment(registry=registry, policies=policies, parameters=parameters)
-    return deployment
+    return Deployment(
+        registry=registry, policies=policies, parameters=parameters, reputation=reputation
+    )
+
+
+def _address_or_zero(contract: Any) -> str:
+    return str(contract.address) if contract is not None else ZERO_ADDRESS
 
 
 def deploy_reputation(sender: Any, scores: ScoreParameters | None = None) -> Any:
@@ -96,13 +126,19 @@ def deploy_reputation(sender: Any, scores: ScoreParameters | None = None) -> Any
 
 
 def deploy_blockedge(
-    sender: Any, parameters: DeployParameters | None = None
+    sender: Any, parameters: DeployParameters | None = None, reputation: Any = None
 ) -> tuple[Any, dict[str, Any]]:
-    """Deploy BlockEdge's market and its two verifiers."""
+    """Deploy BlockEdge's market and its two verifiers; with a `reputation` manager, bidders
+    need a score and winners' outcomes go to it (`deploy_all` wires it)."""
     from ape import project
 
     parameters = parameters or DeployParameters()
-    market = project.CollaborationMarket.deploy(parameters.compensation_bps, sender=sender)
+    market = project.CollaborationMarket.deploy(
+        parameters.compensation_bps,
+        _address_or_zero(reputation),
+        parameters.min_trusted_score,
+        sender=sender,
+    )
     verifiers = {
         "ProofOfWork": project.ProofOfWorkVerifier.deploy(
             parameters.pow_difficulty_bits, sender=sender
@@ -113,11 +149,36 @@ def deploy_blockedge(
 
 
 def deploy_all(sender: Any, parameters: DeployParameters | None = None) -> Deployment:
-    """Deploy every edgeledger contract in dependency order and wire their roles."""
-    deployment = deploy_dmec(sender, parameters)
-    deployment.reputation = deploy_reputation(sender, deployment.parameters.scores)
-    deployment.market, deployment.verifiers = deploy_blockedge(sender, deployment.parameters)
+    """Deploy every edgeledger contract in dependency order and wire them to one identity:
+    the reputation manager first; the registry and the market reporting outcomes to it (its
+    OUTCOME_SOURCE_ROLE); the reputation-aware policy as the registry's policy 5 (through
+    `registerPolicy`, as any later policy). `sender` is admin and agent everywhere."""
+    from ape import project
+
+    parameters = parameters or DeployParameters()
+    reputation = deploy_reputation(sender, parameters.scores)
+    deployment = deploy_dmec(sender, parameters, reputation)
+    deployment.market, deployment.verifiers = deploy_blockedge(sender, parameters, reputation)
+    source_role = reputation.OUTCOME_SOURCE_ROLE()
+    for source in (deployment.registry, deployment.market):
+        reputation.grantRole(source_role, source, sender=sender)
+    deployment.reputation_aware_policy = project.ReputationAwarePolicy.deploy(
+        reputation,
+        deployment.policies[Policy.DELAY_AWARE],
+        parameters.min_trusted_score,
+        sender=sender,
+    )
+    deployment.registry.registerPolicy(deployment.reputation_aware_policy, sender=sender)
     return deployment
+
+
+def admit_edge_server(
+    deployment: Deployment, agent: Any, server: Any, x_m: int, y_m: int, capacity_mcps: int
+) -> None:
+    """One identity: make `server` a reputation node, then a DMEC server (the registry admits
+    only nodes). It may then bid in the market as well."""
+    deployment.reputation.registerNode(server, sender=agent)
+    deployment.registry.registerServer(server, x_m, y_m, capacity_mcps, sender=agent)
 
 
 def record_path(chain_id: int, directory: Path = DEPLOYMENTS_DIR) -> Path:
@@ -184,7 +245,7 @@ def write_record(
         "deployer": deployer,
         "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "contracts": deployment.addresses(),
-        "policies": {policy.label: int(policy) for policy in deployment.policies},
+        "policies": deployment.policy_ids(),
         "parameters": asdict(deployment.parameters),
     }
     directory.mkdir(parents=True, exist_ok=True)

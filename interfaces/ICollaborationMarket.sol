@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IReputationManager} from "./IReputationManager.sol";
 import {IResultVerifier} from "./IResultVerifier.sol";
 
 /// @title BlockEdge collaboration market
@@ -13,6 +14,10 @@ import {IResultVerifier} from "./IResultVerifier.sol";
 /// by the deadline, slashes the winner's deposit (COMPENSATION_BPS of it to the requester, the
 /// rest shared by the detectors who revealed "guilty"); otherwise the deposit is refunded.
 /// Every payment is a credit that its owner withdraws (pull payments only).
+/// Wired to a reputation manager (one edge, one identity), only its registered nodes with a
+/// score of at least MIN_BID_SCORE may bid, and every finalized request becomes one outcome
+/// there about its winner: a failure when slashed, else a success measured by the result's
+/// delay after the bidding deadline against `maxDelayS`.
 /// @dev Phases follow block timestamps: bidding until `biddingDeadline`; a result until
 /// `biddingDeadline + maxDelayS`; reports until the result's time plus `verificationWindowS`.
 interface ICollaborationMarket {
@@ -112,6 +117,10 @@ interface ICollaborationMarket {
     error AlreadyBid(uint256 requestId, address bidder);
     error TooManyBids(uint256 requestId, uint256 limit);
     error NotEligible(address bidder, uint256 misbehaviourPpm, uint256 limit);
+    /// @notice The bidder is not a registered node of the reputation manager.
+    error NotReputationNode(address bidder);
+    /// @notice The bidder's score in the reputation manager is below MIN_BID_SCORE.
+    error ReputationTooLow(address bidder, uint256 score, uint256 minimum);
     error NoBid(uint256 requestId, address bidder);
     error WinnerCannotReclaim(uint256 requestId);
     error NotWinner(uint256 requestId, address caller);
@@ -128,6 +137,13 @@ interface ICollaborationMarket {
     error TransferFailed(address account, uint256 amount);
 
     // ---------------------------------------------------------------- functions
+
+    /// @notice The reputation manager bids are checked against and outcomes go to; zero when
+    /// the market stands alone, as in the BlockEdge paper.
+    function REPUTATION() external view returns (IReputationManager);
+
+    /// @notice Lowest reputation score that may bid (with a reputation manager).
+    function MIN_BID_SCORE() external view returns (uint16);
 
     /// @notice Post a task; msg.value is the incentive. Returns the request id (from 1).
     function postRequest(RequestTerms calldata terms) external payable returns (uint256 requestId);
@@ -153,7 +169,8 @@ interface ICollaborationMarket {
     /// @notice Stage two, in a later block than the commitment and within the window.
     function revealReport(uint256 requestId, bool guilty, bytes32 salt) external;
 
-    /// @notice After the window (or after the result deadline without a result): slash or refund.
+    /// @notice After the window (or after the result deadline without a result): slash or
+    /// refund, and count the winner's outcome in the reputation manager.
     function finalize(uint256 requestId) external;
 
     /// @notice A guilty revealer's share of a slashed deposit, to its credit.

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IOffloadingPolicy} from "./IOffloadingPolicy.sol";
+import {IReputationManager} from "./IReputationManager.sol";
 
 /// @title Drone-aided MEC registry (DMEC)
 /// @notice Permissioned registry of MEC servers, drones and IoT devices that places every
@@ -9,6 +10,11 @@ import {IOffloadingPolicy} from "./IOffloadingPolicy.sol";
 /// trail of who touched whose data.
 /// @dev Registration order of the paper: the agent admits servers; an admitted server
 /// authorizes drones; a drone registers the IoT devices it is the offloading hub of.
+/// Wired to a reputation manager (one edge, one identity), the registry admits only servers that
+/// are registered nodes there, and turns every task outcome into one reputation outcome: a
+/// result within TASK_TIMEOUT_S counts as a success measured by its latency, a later result as
+/// a success with no incentive, and a task reassigned after its timeout as a failure of the
+/// server that never answered. Each assignment closes once, so each is counted once.
 /// Storage keeps what the rules need (membership, positions, each device's latest task);
 /// the events below are the complete history: whoever reads only the logs can rebuild every
 /// registration, move, revocation, assignment, reassignment and result.
@@ -126,6 +132,11 @@ interface IDroneMecRegistry {
     // ---------------------------------------------------------------- errors
 
     error ZeroAddress();
+    /// @notice Wired to a reputation manager, the registry needs a timeout: it is the time
+    /// constraint of every outcome it reports.
+    error ZeroTaskTimeout();
+    /// @notice With a reputation manager, a server must be a registered node there first.
+    error ServerNotReputationNode(address server);
     error ServerAlreadyRegistered(address server);
     error ServerNotActive(address server);
     error TooManyServers(uint256 limit);
@@ -154,7 +165,8 @@ interface IDroneMecRegistry {
 
     // ---------------------------------------------------------------- registration
 
-    /// @notice Admits a MEC server (agent only).
+    /// @notice Admits a MEC server (agent only); with a reputation manager, only a node
+    /// registered there.
     function registerServer(address server, int32 x, int32 y, uint24 capacityMcps) external;
 
     /// @notice Revokes a server (agent only). Its outstanding tasks may be reassigned at once.
@@ -200,17 +212,22 @@ interface IDroneMecRegistry {
     /// @notice Relays several tasks, each of a different device of the caller, in one transaction.
     function submitTasks(TaskRequest[] calldata tasks) external returns (uint256[] memory taskIds);
 
-    /// @notice The assigned server posts the digest of the task's result.
+    /// @notice The assigned server posts the digest of the task's result (and, with a
+    /// reputation manager, the outcome is counted: latency against TASK_TIMEOUT_S).
     function submitResult(uint256 taskId, bytes32 resultDigest) external;
 
     /// @notice Moves a task that was not answered within the timeout (or whose server was
     /// revoked) to another server chosen by the device's policy; the caller must be the hub.
+    /// After a timeout, and with a reputation manager, the silent server gets a failure.
     function reassignTask(uint256 taskId) external;
 
     // ---------------------------------------------------------------- views
 
     /// @notice Seconds a server has to answer before its task can be reassigned.
     function TASK_TIMEOUT_S() external view returns (uint32);
+
+    /// @notice The reputation manager outcomes go to; zero when the registry stands alone.
+    function REPUTATION() external view returns (IReputationManager);
 
     /// @notice The hub drone of a device.
     function queryDrone(address device) external view returns (address drone);

@@ -41,6 +41,14 @@ interface IReputationManager {
     event ReputationsUpdated(address indexed reporter, uint256[] reports);
     /// @notice The admin set a node's score back to RESET_SCORE.
     event ReputationReset(address indexed node, address indexed by, uint16 score);
+    /// @notice An outcome source (a contract that closes each of its outcomes once: the DMEC
+    /// registry, the collaboration market) had one outcome about `node` counted. `outcomeId` is
+    /// the source's own id (a DMEC task id, a market request id); `report` is the word as
+    /// `packReport` lays it out, with the low 64 bits of `outcomeId` as its task id and the
+    /// times in whole seconds of block time.
+    event OutcomeRecorded(
+        address indexed source, address indexed node, uint256 indexed outcomeId, uint256 report
+    );
 
     // ---------------------------------------------------------------- errors
 
@@ -78,6 +86,21 @@ interface IReputationManager {
     /// name nodes by index (`getNodeIndex`): the contract then needs no per-node storage read.
     function updateNodeReputation(uint256[] calldata reports) external;
 
+    /// @notice Count one outcome a contract observed itself (OUTCOME_SOURCE_ROLE only).
+    /// @dev No task-id order applies: a source's outcomes close out of order (a late DMEC task
+    /// times out after a later one was answered), and the source's own state machine closes
+    /// each outcome exactly once. A node that is not registered now is not scored, as in
+    /// `updateNodeReputation`, but the source's step must not fail for it: it returns false.
+    /// @param elapsed How long the node took; `timeConstraint` what it was given (same unit).
+    /// @return counted Whether the outcome moved the node's score (false: not registered).
+    function recordOutcome(
+        address node,
+        uint256 outcomeId,
+        uint32 elapsed,
+        uint32 timeConstraint,
+        bool succeeded
+    ) external returns (bool counted);
+
     /// @notice Set `node`'s score to RESET_SCORE (admin).
     function resetReputation(address node) external;
 
@@ -96,6 +119,10 @@ interface IReputationManager {
     /// @notice The k-th highest score among `nodes` (k = 1 is the highest), the FRESCO
     /// threshold; 0 when fewer than k nodes are given, so that every node passes.
     function kthHighestScore(address[] calldata nodes, uint256 k) external view returns (uint16);
+
+    /// @notice Whether `node` is registered now (or left, or is unknown) and its score (0
+    /// when unknown). Never reverts: the other contracts check bidders and servers with it.
+    function standingOf(address node) external view returns (Membership membership, uint16 score);
 
     /// @notice The registration index of a node (registered now or before).
     function getNodeIndex(address node) external view returns (uint32);

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from edgeledger.deploy import Deployment, deploy_blockedge, deploy_dmec, deploy_reputation
+from edgeledger.deploy import (
+    REPUTATION_AWARE_POLICY_ID,
+    Deployment,
+    admit_edge_server,
+    deploy_all,
+    deploy_blockedge,
+    deploy_dmec,
+    deploy_reputation,
+)
 from edgeledger.dmec.policies import Policy
 
 
@@ -179,3 +187,31 @@ def bidders(accounts: Any) -> list[Any]:
 def detectors(accounts: Any) -> list[Any]:
     """Edge nodes that recompute results and report through commit-reveal."""
     return [accounts[14], accounts[15], accounts[16]]
+
+
+# ---------------------------------------------------------------- one edge, one identity
+
+
+@pytest.fixture(scope="session")
+def edge(agent: Any, reporter: Any) -> Deployment:
+    deployment = deploy_all(agent)
+    reputation = deployment.reputation
+    reputation.grantRole(reputation.REPORTER_ROLE(), reporter, sender=agent)
+    return deployment
+
+
+@pytest.fixture
+def edge_world(edge: Deployment, agent: Any, accounts: Any, drone: Any) -> dict[str, Any]:
+    """Three edge servers that are reputation nodes and DMEC servers; one drone at the
+    origin; two devices under the reputation-aware policy. `big` has the largest capacity and
+    is the nearest, so every inner DelayAware choice falls on it while it is trusted."""
+    small, medium, big = accounts[1], accounts[2], accounts[6]
+    admit_edge_server(edge, agent, small, 900, 0, 10_000)
+    admit_edge_server(edge, agent, medium, 500, 500, 20_000)
+    admit_edge_server(edge, agent, big, 100, 0, 40_000)
+    edge.registry.registerDrone(drone, 0, 0, sender=small)
+    devices = [accounts[5], accounts[7]]
+    for device in devices:
+        edge.registry.registerDevice(device, sender=drone)
+        edge.registry.addOffloadingPolicy(device, REPUTATION_AWARE_POLICY_ID, sender=drone)
+    return {"small": small, "medium": medium, "big": big, "drone": drone, "devices": devices}

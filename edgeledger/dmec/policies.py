@@ -6,6 +6,7 @@ candidate) so that tests can compare every on-chain choice with them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -112,6 +113,20 @@ def select(
     if delay_aware_uses_nearest(task.data_kb, task.compute_megacycles, servers, mean_rate_kb_per_s):
         return nearest(servers, task.drone_x_m, task.drone_y_m)
     return max_capacity(servers)
+
+
+def reputation_aware(
+    servers: list[Server],
+    scores: list[int],
+    min_score: int,
+    inner: Callable[[list[Server]], int],
+) -> int:
+    """ReputationAwarePolicy: `inner`'s choice among the servers scoring at least `min_score`
+    (kept in order), or the highest-scoring server (ties to the earliest) when none does."""
+    trusted = [i for i, score in enumerate(scores) if score >= min_score]
+    if not trusted:
+        return scores.index(max(scores))
+    return trusted[inner([servers[i] for i in trusted])]
 
 
 def task_id(device: str, sequence: int) -> int:

@@ -7,7 +7,7 @@ event log alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,21 +110,67 @@ class ScoreBook:
         return self.scores[self.indices[node.lower()]]
 
 
+@dataclass(frozen=True)
+class ScoreStep:
+    """One change of one node's score, as the logs tell it."""
+
+    block_number: int
+    cause: str  # the event: NodeRegistered, ReputationReset, ReputationsUpdated, OutcomeRecorded
+    source: str  # who caused it: the reporter, the outcome source contract, or the admin
+    report: Report | None  # the report that moved the score, if a report did
+    score: int  # the score after the step
+
+
+_SCORE_EVENTS = (
+    "NodeRegistered",
+    "NodeUnregistered",
+    "ReputationReset",
+    "ReputationsUpdated",
+    "OutcomeRecorded",
+)
+
+
+def _replay(contract: Any, book: ScoreBook, start_block: int) -> Iterator[tuple[int, ScoreStep]]:
+    """Applies the contract's logs to `book` in log order, yielding (node index, step) for
+    every step that set one node's score."""
+    logs: list[Any] = []
+    for name in _SCORE_EVENTS:
+        logs.extend(getattr(contract, name).range(start_block, 0))
+    for log in sorted(logs, key=lambda log: (log.block_number, log.log_index)):
+        name = log.event_name
+        if name == "NodeRegistered":
+            index = book.register(str(log.node), int(log.index))
+            yield index, ScoreStep(log.block_number, name, str(log.node), None, book.scores[index])
+        elif name == "NodeUnregistered":
+            book.unregister(str(log.node))
+        elif name == "ReputationReset":
+            book.reset(str(log.node))
+            index = book.indices[str(log.node).lower()]
+            yield index, ScoreStep(log.block_number, name, str(log.by), None, book.scores[index])
+        else:
+            # A reporter's batch, or one outcome the DMEC registry or the market closed
+            # itself (its times in seconds of block time).
+            words = log.reports if name == "ReputationsUpdated" else [log.report]
+            source = str(log.reporter if name == "ReputationsUpdated" else log.source)
+            for word in words:
+                report = Report.unpacked(int(word))
+                score = book.apply(report)
+                yield report.node_index, ScoreStep(log.block_number, name, source, report, score)
+
+
 def replay_scores(contract: Any, parameters: ScoreParameters, start_block: int = 0) -> ScoreBook:
     """Every score, rebuilt from the contract's logs alone (no storage reads), in log order."""
     book = ScoreBook(parameters)
-    kinds = {
-        "NodeRegistered": lambda log: book.register(str(log.node), int(log.index)),
-        "NodeUnregistered": lambda log: book.unregister(str(log.node)),
-        "ReputationReset": lambda log: book.reset(str(log.node)),
-        "ReputationsUpdated": lambda log: [book.apply(Report.unpacked(w)) for w in log.reports],
-    }
-    logs: list[Any] = []
-    for name in kinds:
-        logs.extend(getattr(contract, name).range(start_block, 0))
-    for log in sorted(logs, key=lambda log: (log.block_number, log.log_index)):
-        kinds[log.event_name](log)
+    for _ in _replay(contract, book, start_block):
+        pass
     return book
+
+
+def score_history(contract: Any, parameters: ScoreParameters, node: str) -> list[ScoreStep]:
+    """Every change of `node`'s score, from the logs alone: registration, reports, resets."""
+    book = ScoreBook(parameters)
+    key = node.lower()
+    return [step for index, step in _replay(contract, book, 0) if book.indices.get(key) == index]
 
 
 def kth_highest(scores: Iterable[int], k: int) -> int:

@@ -34,6 +34,7 @@ def test_deploy__records_then_refuses_second_run(node_uri: str, tmp_path: Path) 
         "NearestPolicy",
         "MCCPolicy",
         "DelayAwarePolicy",
+        "ReputationAwarePolicy",
         "ReputationManager",
         "CollaborationMarket",
         "ProofOfWorkVerifier",
@@ -41,6 +42,7 @@ def test_deploy__records_then_refuses_second_run(node_uri: str, tmp_path: Path) 
     }
     for address in record["contracts"].values():
         assert address in first.stdout
+    assert record["policies"]["ReputationAware"] == 5
 
     second = run_deploy("--network", node_uri, "--deployments-dir", str(tmp_path))
     assert_one_line_refusal(second, "already has a deployment")

@@ -32,6 +32,7 @@ from hypothesis.stateful import (
 )
 
 from edgeledger.dmec.policies import Policy, Server, TaskPlacement, select, task_id
+from edgeledger.fresco.reputation import replay_scores
 
 NONE, ACTIVE, REVOKED = 0, 1, 2
 ASSIGNED, COMPLETED = 1, 2
@@ -96,8 +97,14 @@ class RegistryMachine(RuleBasedStateMachine):
         self.server_order: list[str] = []  # the registry's list: active servers, newest first
         self.drones: dict[str, DroneModel] = {}
         self.devices: dict[str, DeviceModel] = {}
+        # Every closed assignment: (server, task id, answered, after its timeout).
+        self.closes: list[tuple[str, int, bool, bool]] = []
 
     # ------------------------------------------------------------ helpers
+
+    def _admission_error(self, address: str) -> str | None:
+        """Why the agent may not admit `address` besides the registry's own rules."""
+        return None
 
     def _expect(self, error: str | None, call: Any, **fields: Any) -> Any:
         """Run `call`; it must revert with custom error `error`, or succeed when None."""
@@ -167,7 +174,8 @@ class RegistryMachine(RuleBasedStateMachine):
     def register_server(self, slot: int, x: int, y: int, cap: int) -> None:
         account = self.server_accounts[slot]
         address = account.address
-        error = None if address not in self.servers else "ServerAlreadyRegistered"
+        error = "ServerAlreadyRegistered" if address in self.servers else None
+        error = error or self._admission_error(address)
         if self._expect(
             error, lambda: self.registry.registerServer(account, x, y, cap, sender=self.agent)
         ):
@@ -360,6 +368,7 @@ class RegistryMachine(RuleBasedStateMachine):
             assert model is not None
             model.task_state = COMPLETED
             model.completed += 1
+            self.closes.append((model.server, task, True, False))
 
     @rule(device=st.integers(0, len(DEVICES) - 1), wait_for_timeout=st.booleans())
     def reassign_task(self, device: int, wait_for_timeout: bool) -> None:
@@ -394,9 +403,11 @@ class RegistryMachine(RuleBasedStateMachine):
         if tx is None:
             return
         assert model is not None
-        (event,) = tx.events
+        # Wired to a reputation manager, a timed-out reassignment also logs the outcome.
+        (event,) = [log for log in tx.events if log.event_name == "TaskReassigned"]
         assert event.fromServer == model.server and event.toServer != model.server
         model.reassigned += 1
+        self.closes.append((model.server, task, False, timed_out))
         self._check_placement(tx, address, candidates, str(event.toServer), model.task_count)
 
     # ------------------------------------------------------------ invariants
@@ -445,18 +456,96 @@ class RegistryMachine(RuleBasedStateMachine):
             assert count(registry.TaskReassigned, device=address) == model.reassigned
 
 
+class WiredRegistryMachine(RegistryMachine):
+    """The same machine on a registry wired to a reputation manager (one identity), with
+    servers leaving and rejoining the reputation manager. At the end of each example the
+    reputation log must hold exactly one outcome per closed assignment of a server that was a
+    node at the time (an answer: success; a timeout: failure; a revocation: none), in order,
+    and replaying the log must give every on-chain score."""
+
+    reputation: Any
+    scores: Any
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes = {s.address: True for s in self.server_accounts}  # active in reputation
+        self.expected: list[tuple[str, int, bool]] = []
+        self.closes_seen = 0
+
+    def _admission_error(self, address: str) -> str | None:
+        return None if self.nodes[address] else "ServerNotReputationNode"
+
+    @rule(slot=st.integers(0, SERVER_SLOTS - 1))
+    def leave_or_rejoin_reputation(self, slot: int) -> None:
+        account = self.server_accounts[slot]
+        if self.nodes[account.address]:
+            self.reputation.unregisterNode(account, sender=account)
+        else:
+            self.reputation.registerNode(account, sender=self.agent)
+        self.nodes[account.address] = not self.nodes[account.address]
+
+    @rule(
+        device=st.integers(0, 2),  # the devices `populate` registered
+        data_kb=amount,
+        compute=amount,
+        answered=st.booleans(),
+    )
+    def serve_a_task(self, device: int, data_kb: int, compute: int, answered: bool) -> None:
+        """A whole task through its hub, then answered or timed out and moved on: random
+        sequences of the single rules close few assignments, and closes are what this
+        machine is about."""
+        self.submit_task(device, 0, True, data_kb, compute, 0)
+        if answered:
+            self.submit_result(device, True)
+        else:
+            self.reassign_task(device, True)
+
+    @invariant()
+    def outcomes_follow_closes(self) -> None:
+        """Closes since the last step become expected outcomes while their node is active."""
+        for server, task, answered, timed_out in self.closes[self.closes_seen :]:
+            if (answered or timed_out) and self.nodes[server]:
+                self.expected.append((server, task, answered))
+        self.closes_seen = len(self.closes)
+
+    def teardown(self) -> None:
+        try:
+            self.outcomes_follow_closes()
+            logs = self.reputation.OutcomeRecorded.range(self.first_block, 0)
+            recorded = [
+                (str(log.node), int(log.outcomeId), bool((int(log.report) >> 160) & 1))
+                for log in logs
+            ]
+            assert recorded == self.expected
+            assert all(str(log.source) == self.registry.address for log in logs)
+            book = replay_scores(self.reputation, self.scores)
+            for account in self.server_accounts:
+                on_chain = int(self.reputation.getReputationScore(account))
+                assert book.score(account.address) == on_chain
+        finally:
+            super().teardown()
+
+
 def configured(
     chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any
 ) -> type[RegistryMachine]:
-    RegistryMachine.chain = chain
-    RegistryMachine.registry = dmec.registry
-    RegistryMachine.agent = agent
-    RegistryMachine.outsider = outsider
-    RegistryMachine.server_accounts = [accounts[10 + i] for i in range(SERVER_SLOTS)]
-    RegistryMachine.drone_accounts = [accounts[14 + i] for i in range(DRONE_SLOTS)]
-    RegistryMachine.mean_rate = dmec.parameters.mean_rate_kb_per_s
-    RegistryMachine.timeout_s = dmec.parameters.task_timeout_s
-    return RegistryMachine
+    """The machine on `dmec`; the wired one when `dmec` has a reputation manager, whose
+    nodes the server accounts then become (before the examples' snapshot)."""
+    machine = RegistryMachine if dmec.reputation is None else WiredRegistryMachine
+    machine.chain = chain
+    machine.registry = dmec.registry
+    machine.agent = agent
+    machine.outsider = outsider
+    machine.server_accounts = [accounts[10 + i] for i in range(SERVER_SLOTS)]
+    machine.drone_accounts = [accounts[14 + i] for i in range(DRONE_SLOTS)]
+    machine.mean_rate = dmec.parameters.mean_rate_kb_per_s
+    machine.timeout_s = dmec.parameters.task_timeout_s
+    if machine is WiredRegistryMachine:
+        WiredRegistryMachine.reputation = dmec.reputation
+        WiredRegistryMachine.scores = dmec.parameters.scores
+        for account in machine.server_accounts:
+            dmec.reputation.registerNode(account, sender=agent)
+    return machine
 
 
 def print_outcomes() -> None:
@@ -465,16 +554,38 @@ def print_outcomes() -> None:
         print(f"{times:5d}  {outcome}")
 
 
+# The paper's stand-alone registry, and the one `deploy_all` wires to the reputation manager.
+# Both deployments are fixture arguments, not `getfixturevalue` calls: a session fixture made
+# inside a test would be rolled back with the test's snapshot.
+DEPLOYMENTS = pytest.mark.parametrize("wired", [False, True], ids=["alone", "wired"])
+
+
+@DEPLOYMENTS
 def test_registry_state_machine(
-    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any, stateful: Any
+    chain: Any,
+    dmec: Any,
+    edge: Any,
+    agent: Any,
+    outsider: Any,
+    accounts: Any,
+    stateful: Any,
+    wired: bool,
 ) -> None:
-    stateful(configured(chain, dmec, agent, outsider, accounts), 6, 30)
+    stateful(configured(chain, edge if wired else dmec, agent, outsider, accounts), 6, 30)
     print_outcomes()
 
 
 @pytest.mark.fuzzing
+@DEPLOYMENTS
 def test_registry_state_machine__long(
-    chain: Any, dmec: Any, agent: Any, outsider: Any, accounts: Any, stateful: Any
+    chain: Any,
+    dmec: Any,
+    edge: Any,
+    agent: Any,
+    outsider: Any,
+    accounts: Any,
+    stateful: Any,
+    wired: bool,
 ) -> None:
-    stateful(configured(chain, dmec, agent, outsider, accounts), 40, 50)
+    stateful(configured(chain, edge if wired else dmec, agent, outsider, accounts), 40, 50)
     print_outcomes()

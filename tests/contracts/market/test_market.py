@@ -22,6 +22,7 @@ from eth_abi import encode
 from eth_utils import keccak
 
 from edgeledger.blockedge.market import PPM, bid_score, new_salt, report_commitment
+from edgeledger.deploy import ZERO_ADDRESS
 
 BIDDING, EXECUTING, VERIFYING, FINALIZED = 1, 2, 3, 4
 
@@ -443,7 +444,7 @@ def test_get_request__unknown_reverts(market: Any) -> None:
 
 def test_constructors__refuse_bad_parameters(project: Any, agent: Any) -> None:
     with ape.reverts(project.CollaborationMarket.InvalidTerms, what="compensation above 100%"):
-        project.CollaborationMarket.deploy(10_001, sender=agent)
+        project.CollaborationMarket.deploy(10_001, ZERO_ADDRESS, 0, sender=agent)
     for bits in (0, 65):
         with ape.reverts(project.ProofOfWorkVerifier.InvalidDifficulty, bits=bits):
             project.ProofOfWorkVerifier.deploy(bits, sender=agent)

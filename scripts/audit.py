@@ -1,9 +1,13 @@
-"""`ape run audit --device <address>`: every task of an IoT device, from the registry's events.
+"""`ape run audit --device <address>` or `--server <address>`, from events alone.
 
-Reads logs only (no storage): registration and moves of the device, then per task the relaying
-drone, the assigned server and any reassignments, kind and sizes, submission and result times,
-and the result digest. The registry is the one `ape run deploy` recorded for the chain, or
-`--registry`. Every refusal is one line on stderr and a non-zero exit.
+A device: registration and moves, then per task the relaying drone, the assigned server and any
+reassignments, kind and sizes, submission and result times, and the result digest.
+A server (one identity across the contracts): every DMEC task assigned to it and how it closed,
+every market request it won and whether it was slashed, and every step of its reputation with
+the report behind it (from FRESCO reporters, the registry or the market).
+The registry is the one `ape run deploy` recorded for the chain, or `--registry`; a server's
+reputation manager is the registry's own, and the market is the recorded one, if any. Every
+refusal is one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,7 +33,8 @@ def _address(text: str, what: str) -> str:
 
 
 @click.command()
-@click.option("--device", "device_text", required=True, help="The IoT device's address.")
+@click.option("--device", "device_text", help="An IoT device's address.")
+@click.option("--server", "server_text", help="An edge server's address.")
 @click.option(
     "--network",
     "network_choice",
@@ -46,15 +52,17 @@ def _address(text: str, what: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 @exit_on_user_error
 def cli(
-    device_text: str,
+    device_text: str | None,
+    server_text: str | None,
     network_choice: str,
     registry_text: str | None,
     deployments_dir: Path,
     as_json: bool,
 ) -> None:
-    from edgeledger.dmec.audit import device_history, format_history
-
-    device = _address(device_text, "--device")
+    if (device_text is None) == (server_text is None):
+        raise EdgeledgerError("give exactly one of --device ADDRESS and --server ADDRESS")
+    subject = _address(device_text, "--device") if device_text else None
+    server = _address(server_text, "--server") if server_text else None
     if as_json:
         from ape.logging import logger
 
@@ -71,9 +79,52 @@ def cli(
                 f"no contract at {address} on chain {chain.chain_id}; check --registry or --network"
             )
         registry = project.DroneMecRegistry.at(address)
-        history = device_history(registry, device)
-        if not history.registered_by:
-            raise EdgeledgerError(
-                f"device {device} was never registered in the registry at {address}"
-            )
-        click.echo(json.dumps(asdict(history), indent=2) if as_json else format_history(history))
+        if subject is not None:
+            text, record = _device(registry, subject, address)
+        else:
+            assert server is not None
+            market = None
+            if not registry_text:
+                market_address = _recorded_or_none(chain.chain_id, deployments_dir)
+                if market_address:
+                    market = project.CollaborationMarket.at(market_address)
+            text, record = _server(registry, server, market, address)
+        click.echo(json.dumps(record, indent=2) if as_json else text)
+
+
+def _device(registry: Any, device: str, address: str) -> tuple[str, dict[str, Any]]:
+    from edgeledger.dmec.audit import device_history, format_history
+
+    history = device_history(registry, device)
+    if not history.registered_by:
+        raise EdgeledgerError(f"device {device} was never registered in the registry at {address}")
+    return format_history(history), asdict(history)
+
+
+def _server(registry: Any, server: str, market: Any, address: str) -> tuple[str, dict[str, Any]]:
+    from ape import project
+
+    from edgeledger.audit import format_server_history, server_history
+    from edgeledger.deploy import ZERO_ADDRESS
+
+    reputation_address = str(registry.REPUTATION())
+    reputation = None
+    if reputation_address != ZERO_ADDRESS:
+        reputation = project.ReputationManager.at(reputation_address)
+    history = server_history(server, registry=registry, reputation=reputation, market=market)
+    if not history.known:
+        raise EdgeledgerError(
+            f"server {server} has no task, market win or reputation under the registry at {address}"
+        )
+    names = {address: "DMEC registry"}
+    if market is not None:
+        names[str(market.address)] = "market"
+    return format_server_history(history, names), asdict(history)
+
+
+def _recorded_or_none(chain_id: int, deployments_dir: Path) -> str | None:
+    """The recorded market, or None when there is no record or no market in it."""
+    try:
+        return recorded_address(chain_id, "CollaborationMarket", deployments_dir)
+    except EdgeledgerError:
+        return None

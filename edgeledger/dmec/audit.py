@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from edgeledger.audit import BlockTimes, logs_about
 from edgeledger.dmec.actors import TASK_KINDS
 
 
@@ -35,29 +36,21 @@ class DeviceHistory:
     tasks: list[TaskHistory] = field(default_factory=list)
 
 
-def _logs(event: Any, topics: dict[str, str]) -> list[Any]:
-    return list(event.range(0, None, search_topics=topics))
-
-
 def device_history(registry: Any, device: str) -> DeviceHistory:
     """Rebuild the device's registration, moves and every task from events."""
-    from ape import chain
-
-    timestamps: dict[int, int] = {}
+    times = BlockTimes()
 
     def at(log: Any) -> int:
-        if log.block_number not in timestamps:
-            timestamps[log.block_number] = int(chain.blocks[log.block_number].timestamp)
-        return timestamps[log.block_number]
+        return times(log.block_number)
 
     history = DeviceHistory(device=device)
     topics = {"device": device}
-    for log in _logs(registry.DeviceRegistered, topics):
+    for log in logs_about(registry.DeviceRegistered, topics):
         history.registered_by.append((at(log), str(log.drone)))
-    for log in _logs(registry.DeviceMoved, topics):
+    for log in logs_about(registry.DeviceMoved, topics):
         history.moves.append((at(log), str(log.fromDrone), str(log.toDrone)))
     tasks: dict[int, TaskHistory] = {}
-    for log in _logs(registry.TaskSubmitted, topics):
+    for log in logs_about(registry.TaskSubmitted, topics):
         task = TaskHistory(
             task_id=int(log.taskId),
             device=device,
@@ -70,11 +63,11 @@ def device_history(registry: Any, device: str) -> DeviceHistory:
             servers=[str(log.server)],
         )
         tasks[task.task_id] = task
-    for log in _logs(registry.TaskReassigned, topics):
+    for log in logs_about(registry.TaskReassigned, topics):
         task = tasks[int(log.taskId)]
         task.servers.append(str(log.toServer))
         task.reassigned_at.append(at(log))
-    for log in _logs(registry.TaskCompleted, topics):
+    for log in logs_about(registry.TaskCompleted, topics):
         task = tasks[int(log.taskId)]
         task.completed_at = at(log)
         task.result_digest = "0x" + bytes(log.resultDigest).hex()

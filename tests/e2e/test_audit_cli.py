@@ -81,3 +81,45 @@ def test_audit__no_record(chain: Any, world: dict[str, Any], tmp_path: Path) -> 
         chain, "--device", world["device"].address, "--deployments-dir", str(tmp_path)
     )
     assert_one_line_refusal(result, "no deployment record for chain 31337")
+
+
+def test_audit__a_server_across_the_contracts(
+    edge: Any, edge_world: dict[str, Any], chain: Any, agent: Any, tmp_path: Path
+) -> None:
+    """One answered task, one that timed out and moved on: the server's audit shows both,
+    and the reputation steps each outcome caused, with the registry named as their source."""
+    big, drone, device = edge_world["big"], edge_world["drone"], edge_world["devices"][0]
+    registry = edge.registry
+    first = int(registry.submitTask(device, 20, 600, 0, sender=drone).events[0].taskId)
+    registry.submitResult(first, DIGEST, sender=big)
+    second = int(registry.submitTask(device, 20, 600, 0, sender=drone).events[0].taskId)
+    chain.mine(deltatime=edge.parameters.task_timeout_s)
+    registry.reassignTask(second, sender=drone)
+    write_record(
+        edge, chain_id=chain.chain_id, network="test", deployer=agent.address, directory=tmp_path
+    )
+
+    result = run_audit(chain, "--server", big.address, "--deployments-dir", str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert f"server {big.address}" in out and "DMEC tasks: 2" in out
+    assert "answered t=" in out and "moved away unanswered" in out
+    assert "success" in out and "failure" in out and "from DMEC registry" in out
+    assert "market requests won: 0" in out
+
+    as_json = run_audit(chain, "--server", big.address, "--registry", registry.address, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    record = json.loads(as_json.stdout)
+    assert [t["outcome"] for t in record["tasks"]] == ["answered", "moved away"]
+    assert record["reputation"][-1]["succeeded"] is False
+
+
+def test_audit__server_refusals(
+    edge: Any, edge_world: dict[str, Any], chain: Any, outsider: Any
+) -> None:
+    registry = edge.registry.address
+    both = run_audit(chain, "--device", outsider.address, "--server", outsider.address)
+    assert_one_line_refusal(both, "exactly one of --device ADDRESS and --server ADDRESS")
+    unknown = run_audit(chain, "--server", outsider.address, "--registry", registry)
+    assert_one_line_refusal(unknown, "has no task, market win or reputation")

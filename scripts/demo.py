@@ -1,4 +1,5 @@
-"""`ape run demo` (`make demo`): deploy every contract and run every replay at its quick default."""
+"""`ape run demo` (`make demo`): deploy every contract and run every replay at its quick default
+(DMEC, BlockEdge, and the one-identity scenario)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from edgeledger.deploy import deploy_all
 from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
 from edgeledger.errors import exit_on_user_error
 from edgeledger.progress import stage_progress
+from edgeledger.scenario import ScenarioConfig, run_scenario
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -35,7 +37,9 @@ def cli(out: Path) -> None:
         blockedge_summary = run_blockedge_replay(
             test_accounts, BlockedgeReplayConfig(), out / "blockedge", progress
         )
+        scenario_shares = run_scenario(test_accounts, ScenarioConfig(), out / "scenario", progress)
 
     click.echo(f"results in {out.resolve()}/")
     click.echo(f"  DMEC: {dmec_summary}")
     click.echo(f"  BlockEdge: {blockedge_summary}")
+    click.echo(f"  one identity, share of tasks to bad servers: {scenario_shares}")

@@ -4,6 +4,7 @@ deployed market, never around it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,13 +95,15 @@ class Detector:
 
     account: Any
     pending: dict[int, tuple[bool, bytes]] = field(default_factory=dict)
+    # Where salts come from: secret randomness; a replay passes its seeded generator's bytes.
+    new_salt: Callable[[], bytes] = new_salt
 
     def check_and_commit(
         self, market: Any, request_id: int, challenge: bytes, difficulty_bits: int
     ) -> bool:
         result = bytes(market.getRequest(request_id).result)
         guilty = not solves(challenge, int.from_bytes(result, "big"), difficulty_bits)
-        salt = new_salt()
+        salt = self.new_salt()
         commitment = report_commitment(request_id, self.account.address, guilty, salt)
         market.commitReport(request_id, commitment, sender=self.account)
         self.pending[request_id] = (guilty, salt)

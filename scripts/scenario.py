@@ -1,0 +1,71 @@
+"""`ape run scenario`: one population of edge servers shared by DMEC drones, FRESCO mobile
+devices and BlockEdge collaborators; some servers go bad; reputation decides who still gets
+work. Writes CSV, plots, an audit of a bad server and a summary to --out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from edgeledger.errors import exit_on_user_error
+from edgeledger.progress import stage_progress
+from edgeledger.scenario import ScenarioConfig, run_scenario
+
+DEFAULT = ScenarioConfig()
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option(default="ethereum:local:foundry")
+@click.option("--servers", type=int, default=DEFAULT.servers, show_default=True)
+@click.option("--bad-servers", type=int, default=DEFAULT.bad_servers, show_default=True)
+@click.option("--rounds", type=click.IntRange(min=1), default=DEFAULT.rounds, show_default=True)
+@click.option("--first-bad-round", type=int, default=DEFAULT.first_bad_round, show_default=True)
+@click.option(
+    "--devices-per-policy", type=int, default=DEFAULT.devices_per_policy, show_default=True
+)
+@click.option(
+    "--mobile-tasks",
+    type=click.IntRange(min=1),
+    default=DEFAULT.mobile_tasks_per_round,
+    show_default=True,
+    help="FRESCO tasks of the mobile device per round.",
+)
+@click.option("--market-every", type=int, default=DEFAULT.market_every, show_default=True)
+@click.option("--worlds", type=int, default=DEFAULT.worlds, show_default=True)
+@click.option("--seed", type=int, default=DEFAULT.seed, show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("results/scenario"), show_default=True
+)
+@exit_on_user_error
+def cli(
+    servers: int,
+    bad_servers: int,
+    rounds: int,
+    first_bad_round: int,
+    devices_per_policy: int,
+    mobile_tasks: int,
+    market_every: int,
+    worlds: int,
+    seed: int,
+    out: Path,
+) -> None:
+    from ape import accounts
+
+    config = ScenarioConfig(
+        servers=servers,
+        bad_servers=bad_servers,
+        rounds=rounds,
+        devices_per_policy=devices_per_policy,
+        first_bad_round=first_bad_round,
+        mobile_tasks_per_round=mobile_tasks,
+        market_every=market_every,
+        worlds=worlds,
+        seed=seed,
+    )
+    test_accounts = list(accounts.test_accounts)
+    config.check(len(test_accounts))  # before the progress bar: a refusal is one clean line
+    with stage_progress() as progress:
+        shares = run_scenario(test_accounts, config, out, progress)
+    click.echo(f"scenario results: {out}/ (share of tasks to bad servers: {shares})")

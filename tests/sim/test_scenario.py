@@ -1,0 +1,90 @@
+"""The one-identity scenario on a small population: what it reports must follow from the chain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from edgeledger.deploy import DeployParameters
+from edgeledger.fresco.reputation import replay_scores
+from edgeledger.scenario import ScenarioConfig, World, run_scenario, run_world
+
+SMALL = ScenarioConfig(
+    servers=4,
+    bad_servers=1,
+    rounds=8,
+    first_bad_round=1,
+    devices_per_policy=1,
+    mobile_tasks_per_round=2,
+    market_every=3,
+    worlds=1,
+    seed=11,
+)
+MIN_SCORE = DeployParameters().min_trusted_score
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _score(world: World, round_: int, server: str) -> int:
+    return next(r["score"] for r in world.scores if r["round"] == round_ and r["server"] == server)
+
+
+def test_world__bad_server_loses_trust_and_the_reputation_aware_policy_avoids_it(
+    accounts: Any,
+) -> None:
+    world = run_world(list(accounts), SMALL, 0, _quiet, SMALL.rounds)
+    (bad,) = world.bad_from
+    last = SMALL.rounds - 1
+    good = [s.address for s in world.servers if s.address != bad]
+    assert _score(world, last, bad) < MIN_SCORE
+    assert _score(world, last, bad) < min(_score(world, last, g) for g in good)
+
+    # A round's tasks are placed with the scores the previous round left.
+    avoided = 0
+    for row in world.assignments:
+        r = row["round"]
+        if row["policy"] != "ReputationAware" or r == 0 or _score(world, r - 1, bad) >= MIN_SCORE:
+            continue
+        assert row["server"] != bad
+        avoided += 1
+    assert avoided > 0
+
+    # Every task was answered; every assignment closed into exactly one outcome.
+    registry, reputation = world.deployment.registry, world.deployment.reputation
+    submitted = list(registry.TaskSubmitted.range(0, None))
+    completed = list(registry.TaskCompleted.range(0, None))
+    reassigned = list(registry.TaskReassigned.range(0, None))
+    assert len(completed) == len(submitted) == SMALL.rounds * 5 * SMALL.devices_per_policy
+    from_registry = [
+        log for log in reputation.OutcomeRecorded.range(0, None) if log.source == registry.address
+    ]
+    assert len(from_registry) == len(completed) + len(reassigned)
+    # The logs alone give every final score.
+    book = replay_scores(reputation, world.deployment.parameters.scores)
+    for server in world.servers:
+        assert book.score(server.address) == _score(world, last, server.address)
+
+
+def test_world__same_seed_same_replay(accounts: Any, chain: Any) -> None:
+    """From the same chain state (Random draws from the block's prevrandao, and contract
+    addresses follow the deployer's nonce)."""
+    start = chain.snapshot()
+    first = run_world(list(accounts), SMALL, 0, _quiet, SMALL.rounds)
+    chain.restore(start)
+    again = run_world(list(accounts), SMALL, 0, _quiet, SMALL.rounds)
+    assert again.assignments == first.assignments
+    assert again.scores == first.scores
+    assert again.market == first.market
+
+
+def test_run_scenario__writes_every_output(accounts: Any, tmp_path: Path) -> None:
+    shares = run_scenario(list(accounts), SMALL, tmp_path, _quiet)
+    for name in ("assignments.csv", "scores.csv", "market.csv", "reputation.png", "bad_share.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert "ReputationAware" in (tmp_path / "summary.md").read_text()
+    audit = (tmp_path / "audit_bad_server.txt").read_text()
+    assert "moved away unanswered" in audit and "failure" in audit
+    assert set(shares) == {"Random", "Nearest", "MCC", "DelayAware", "ReputationAware"}
+    assert all(share is None or 0 <= share <= 1 for share in shares.values())

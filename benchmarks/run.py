@@ -16,7 +16,13 @@ import numpy as np
 from eth_utils import keccak
 
 from edgeledger.blockedge.market import PPM, new_salt, report_commitment, solve
-from edgeledger.deploy import deploy_blockedge, deploy_reputation
+from edgeledger.deploy import (
+    REPUTATION_AWARE_POLICY_ID,
+    deploy_all,
+    deploy_blockedge,
+    deploy_dmec,
+    deploy_reputation,
+)
 from edgeledger.dmec.actors import TaskSpec
 from edgeledger.dmec.policies import Policy
 from edgeledger.dmec.replay import build_world, synthetic_address
@@ -217,7 +223,7 @@ def reputation_gas() -> tuple[list[list[str]], list[str]]:
 
 def market_gas() -> tuple[list[list[str]], list[str]]:
     """BlockEdge's CollaborationMarket: the four paths with targets, and the rest of a round."""
-    from ape import accounts, chain
+    from ape import accounts
 
     test_accounts = list(accounts.test_accounts)
     agent, requester, bidders, detector = (
@@ -227,44 +233,8 @@ def market_gas() -> tuple[list[list[str]], list[str]]:
         test_accounts[6],
     )
     market, verifiers = deploy_blockedge(agent)
-    ether = 10**18
-    challenge = keccak(b"benchmark")
     rows: list[list[str]] = []
-    gas: dict[str, list[int]] = {}
-
-    def measure(name: str, receipt: Any) -> Any:
-        gas.setdefault(name, []).append(int(receipt.gas_used))
-        return receipt
-
-    for round_ in range(3):
-        terms = (
-            challenge,
-            verifiers["ProofOfWork"],
-            chain.pending_timestamp + 60,
-            120,
-            60,
-            ether,
-            PPM,
-        )
-        request_id = int(
-            market.postRequest(terms, value=10 * ether, sender=requester).events[0].requestId
-        )
-        for i, bidder in enumerate(bidders):
-            measure(
-                "placeBid", market.placeBid(request_id, 10 + i, 100, value=ether, sender=bidder)
-            )
-        chain.mine(deltatime=61)
-        measure("closeBidding", market.closeBidding(request_id, sender=requester))
-        nonce = solve(challenge, 12)[0].to_bytes(32, "big")
-        measure("submitResult", market.submitResult(request_id, nonce, sender=bidders[0]))
-        salt = new_salt()
-        commitment = report_commitment(request_id, detector.address, round_ == 0, salt)
-        measure("commitReport", market.commitReport(request_id, commitment, sender=detector))
-        measure("revealReport", market.revealReport(request_id, round_ == 0, salt, sender=detector))
-        chain.mine(deltatime=61)
-        measure("finalize", market.finalize(request_id, sender=requester))
-        measure("reclaimDeposit", market.reclaimDeposit(request_id, sender=bidders[1]))
-        measure("withdraw", market.withdraw(sender=bidders[1]))
+    gas = _market_rounds(market, verifiers, requester, bidders, detector, rounds=3)
 
     bounds = {
         # a new bid slot, the request slots read and the best bid rewritten, the event
@@ -305,6 +275,163 @@ def market_gas() -> tuple[list[list[str]], list[str]]:
     return rows, notes
 
 
+def _market_rounds(
+    market: Any,
+    verifiers: dict[str, Any],
+    requester: Any,
+    bidders: list[Any],
+    detector: Any,
+    rounds: int,
+) -> dict[str, list[int]]:
+    """Gas of each step over `rounds` market rounds (the first slashed, the rest refunded):
+    post, a bid by each bidder, close, result, one commit-reveal, finalize, reclaim, withdraw."""
+    from ape import chain
+
+    ether = 10**18
+    challenge = keccak(b"benchmark")
+    gas: dict[str, list[int]] = {}
+
+    def measure(name: str, receipt: Any) -> Any:
+        gas.setdefault(name, []).append(int(receipt.gas_used))
+        return receipt
+
+    for round_ in range(rounds):
+        terms = (
+            challenge,
+            verifiers["ProofOfWork"],
+            chain.pending_timestamp + 60,
+            120,
+            60,
+            ether,
+            PPM,
+        )
+        request_id = int(
+            market.postRequest(terms, value=10 * ether, sender=requester).events[0].requestId
+        )
+        for i, bidder in enumerate(bidders):
+            measure(
+                "placeBid", market.placeBid(request_id, 10 + i, 100, value=ether, sender=bidder)
+            )
+        chain.mine(deltatime=61)
+        measure("closeBidding", market.closeBidding(request_id, sender=requester))
+        nonce = solve(challenge, 12)[0].to_bytes(32, "big")
+        measure("submitResult", market.submitResult(request_id, nonce, sender=bidders[0]))
+        salt = new_salt()
+        commitment = report_commitment(request_id, detector.address, round_ == 0, salt)
+        measure("commitReport", market.commitReport(request_id, commitment, sender=detector))
+        measure("revealReport", market.revealReport(request_id, round_ == 0, salt, sender=detector))
+        chain.mine(deltatime=61)
+        measure("finalize", market.finalize(request_id, sender=requester))
+        measure("reclaimDeposit", market.reclaimDeposit(request_id, sender=bidders[1]))
+        measure("withdraw", market.withdraw(sender=bidders[1]))
+    return gas
+
+
+def identity_gas() -> tuple[list[list[str]], list[str]]:
+    """What one identity costs: each wired path against the same path standing alone, on
+    two deployments driven through the same steps in this run."""
+    from ape import accounts, chain
+
+    acc = list(accounts.test_accounts)
+    agent, drone, requester, detector = acc[0], acc[9], acc[10], acc[11]
+    servers = acc[1:9]
+    gas: dict[tuple[str, bool], list[int]] = {}
+
+    def measure(name: str, wired: bool, receipt: Any) -> Any:
+        gas.setdefault((name, wired), []).append(int(receipt.gas_used))
+        return receipt
+
+    def submit_and_answer(deployment: Any, device: str, wired: bool, timeout: bool) -> None:
+        registry = deployment.registry
+        receipt = measure(
+            "submitTask, 3 servers", wired, registry.submitTask(device, 20, 600, 0, sender=drone)
+        )
+        task_id, assigned = int(receipt.events[0].taskId), str(receipt.events[0].server)
+        if timeout:
+            chain.mine(deltatime=deployment.parameters.task_timeout_s)
+            receipt = measure(
+                "reassignTask after the timeout",
+                wired,
+                registry.reassignTask(task_id, sender=drone),
+            )
+            assigned = str(receipt.events[0].toServer)
+        else:
+            chain.mine(deltatime=5)
+        answer = next(s for s in servers if s.address == assigned)
+        measure("submitResult", wired, registry.submitResult(task_id, b"\x01" * 32, sender=answer))
+
+    per_server: dict[str, float] = {}
+    for wired in (False, True):
+        deployment = deploy_all(agent) if wired else deploy_dmec(agent)
+        registry = deployment.registry
+        policy = REPUTATION_AWARE_POLICY_ID if wired else int(Policy.DELAY_AWARE)
+        for i, server in enumerate(servers[:3]):
+            if wired:
+                deployment.reputation.registerNode(server, sender=agent)
+            receipt = registry.registerServer(
+                server, 100 * (i + 1), 0, 10_000 * (i + 1), sender=agent
+            )
+            measure("registerServer", wired, receipt)
+        registry.registerDrone(drone, 0, 0, sender=servers[0])
+        devices = [synthetic_address(0x1D, i) for i in range(12)]
+        for device in devices:
+            registry.registerDevice(device, sender=drone)
+            registry.addOffloadingPolicy(device, policy, sender=drone)
+        for i, device in enumerate(devices[:6]):
+            submit_and_answer(deployment, device, wired, timeout=i >= 3)
+        # Five more servers: the policy's cost per extra candidate.
+        for i, server in enumerate(servers[3:]):
+            if wired:
+                deployment.reputation.registerNode(server, sender=agent)
+            registry.registerServer(server, 1_000 * (i + 1), 0, 1_000, sender=agent)
+        eight = [
+            int(registry.submitTask(d, 20, 600, 0, sender=drone).gas_used) for d in devices[6:9]
+        ]
+        three = gas[("submitTask, 3 servers", wired)]
+        label = "ReputationAware(DelayAware)" if wired else "DelayAware"
+        per_server[label] = (float(np.mean(eight)) - float(np.mean(three))) / 5
+        if wired:
+            market, verifiers = deployment.market, deployment.verifiers
+            for bidder in acc[12:16]:
+                deployment.reputation.registerNode(bidder, sender=agent)
+        else:
+            market, verifiers = deploy_blockedge(agent)
+        for name, values in _market_rounds(
+            market, verifiers, requester, acc[12:16], detector, 2
+        ).items():
+            if name in ("placeBid", "finalize"):
+                gas[(name, wired)] = values
+
+    names = [
+        "registerServer",
+        "submitTask, 3 servers",
+        "submitResult",
+        "reassignTask after the timeout",
+        "placeBid",
+        "finalize",
+    ]
+    why = {
+        "registerServer": "standingOf: is the server an active reputation node",
+        "submitTask, 3 servers": "ReputationAware: every candidate's score, then DelayAware",
+        "submitResult": "recordOutcome: role, node record, score word rewrite, event",
+        "reassignTask after the timeout": "the silent server's failure + ReputationAware choice",
+        "placeBid": "standingOf: bidder's membership and score",
+        "finalize": "recordOutcome of the winner's result",
+    }
+    rows = []
+    for name in names:
+        alone, wired_ = float(np.mean(gas[(name, False)])), float(np.mean(gas[(name, True)]))
+        rows.append([name, f"{alone:,.0f}", f"{wired_:,.0f}", f"{wired_ - alone:+,.0f}", why[name]])
+    notes = [
+        "Per extra candidate server in submitTask (3 → 8 servers): "
+        + ", ".join(f"{label} {value:,.0f}" for label, value in per_server.items())
+        + ". Alone = the paper's registry/market with no reputation manager (DelayAware for the "
+        "policy row); wired = `deploy_all`. submitResult and reassignTask are means over three "
+        "tasks each; placeBid over 8 bids, finalize over 2 (one slashed, one refunded).",
+    ]
+    return rows, notes
+
+
 def _row(name: str, gas: float, bound: int, target: int | None, why: str) -> list[str]:
     verdict = "" if target is None else ("yes" if gas <= target else "**no**")
     target_text = "-" if target is None else f"{target:,}"
@@ -318,6 +445,7 @@ def main() -> int:
         rows, notes = dmec_gas()
         reputation_rows, reputation_notes = reputation_gas()
         market_rows, market_notes = market_gas()
+        identity_rows, identity_notes = identity_gas()
     header = ["function", "measured gas", "EVM lower bound", "target", "met", "difference"]
     table = markdown_table(header, rows)
     text = "\n".join(
@@ -352,6 +480,17 @@ def main() -> int:
             markdown_table(header, market_rows),
             "",
             *market_notes,
+            "",
+            "## One identity: what feeding reputation costs",
+            "",
+            "Each path measured on a stand-alone deployment and on the wired one, same steps.",
+            "",
+            markdown_table(
+                ["function", "alone", "wired", "difference", "what the difference pays for"],
+                identity_rows,
+            ),
+            "",
+            *identity_notes,
             "",
         ]
     )

@@ -31,15 +31,19 @@ demo: install
 	$(ENV) ape compile
 	$(ENV) ape run demo
 
-## Lint, type checks, then every test (contracts on the foundry provider, and off-chain).
+## Lint, type checks, slither (static-analysis.json), then every test (contracts on the
+## foundry provider, and off-chain).
 test: lint
 	$(ENV) ape compile --force
+	$(ENV) python tools/static_analysis.py
 	$(ENV) ape test tests --network ethereum:local:foundry
 
+## Python (ruff, mypy) and Solidity (solhint, recommended rules; .solhint.json) lint.
 lint: install
 	$(ENV) ruff check .
 	$(ENV) ruff format --check .
 	$(ENV) mypy
+	$(ENV) solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol' 'interfaces/**/*.sol'
 
 ## Gas and timing benchmarks; rewrites BENCHMARKS.md. Not part of `make test`.
 bench: install

@@ -411,7 +411,7 @@ def identity_gas() -> tuple[list[list[str]], list[str]]:
         "finalize",
     ]
     why = {
-        "registerServer": "standingOf: is the server an active reputation node",
+        "registerServer": "isRegistered: is the server an active reputation node",
         "submitTask, 3 servers": "ReputationAware: every candidate's score, then DelayAware",
         "submitResult": "recordOutcome: role, node record, score word rewrite, event",
         "reassignTask after the timeout": "the silent server's failure + ReputationAware choice",

@@ -262,7 +262,7 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
     function finalize(uint256 requestId) external {
         Request storage request = _requests[requestId];
         Phase phase = request.phase;
-        bool slashed;
+        bool slashed = false;
         if (phase == Phase.Verifying) {
             if (block.timestamp <= request.verifyUntil) {
                 revert WindowOpen(requestId, request.verifyUntil);
@@ -280,8 +280,8 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
 
         address winner = request.best;
         uint96 deposit = request.winnerDeposit;
-        uint96 compensation;
-        uint96 rewardPerDetector;
+        uint96 compensation = 0;
+        uint96 rewardPerDetector = 0;
         request.phase = Phase.Finalized;
         _bids[requestId][winner].state = BidState.Settled;
         if (slashed) {
@@ -338,10 +338,10 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
     function bidScore(
         uint32 cost,
         uint32 capability,
-        uint256 misbehaviourPpm_
+        uint256 bidderMisbehaviourPpm
     ) external pure returns (uint64) {
         if (cost == 0) revert ZeroCost();
-        return _bidScore(cost, capability, misbehaviourPpm_);
+        return _bidScore(cost, capability, bidderMisbehaviourPpm);
     }
 
     /// @inheritdoc ICollaborationMarket
@@ -414,9 +414,10 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         return reputation.allocated == 0 ? 0 : uint256(reputation.misbehaviours) * PPM / reputation.allocated;
     }
 
-    /// @dev capability * 2^32 / cost (< 2^64), scaled by (1 - n/m).
+    /// @dev capability * 2^32 * (1 - n/m) / cost, one division at the end (exact: the
+    /// numerator is below 2^84). At most capability * 2^32 < 2^64.
     function _bidScore(uint32 cost, uint32 capability, uint256 ppm) internal pure returns (uint64) {
-        uint256 raw = (uint256(capability) << 32) / cost;
-        return uint64(raw * (PPM - (ppm > PPM ? PPM : ppm)) / PPM);
+        uint256 trust = PPM - (ppm > PPM ? PPM : ppm);
+        return uint64((uint256(capability) << 32) * trust / (uint256(cost) * PPM));
     }
 }

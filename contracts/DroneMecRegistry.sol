@@ -158,9 +158,8 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         if (server == address(0)) revert ZeroAddress();
         if (capacityMcps == 0) revert ZeroCapacity();
         if (_servers[server].membership != Membership.None) revert ServerAlreadyRegistered(server);
-        if (address(REPUTATION) != address(0)) {
-            (IReputationManager.Membership node,) = REPUTATION.standingOf(server);
-            if (node != IReputationManager.Membership.Active) revert ServerNotReputationNode(server);
+        if (address(REPUTATION) != address(0) && !REPUTATION.isRegistered(server)) {
+            revert ServerNotReputationNode(server);
         }
         ServerList memory list = _serverList;
         if (list.count >= MAX_SERVERS) revert TooManyServers(MAX_SERVERS);
@@ -553,7 +552,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
 
     /// @dev One outcome to the reputation manager, if there is one; TASK_TIMEOUT_S is the time
     /// constraint. Called after the state change that closes the assignment, so at most once
-    /// per assignment. A server that is no node there any more is not scored (returns false).
+    /// per assignment. A server that is no node there any more is not scored.
     function _recordOutcome(address server, uint256 taskId, uint32 elapsedS, bool answered) private {
         if (address(REPUTATION) == address(0)) return;
         REPUTATION.recordOutcome(server, taskId, elapsedS, TASK_TIMEOUT_S, answered);

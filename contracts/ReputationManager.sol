@@ -160,9 +160,9 @@ contract ReputationManager is IReputationManager, AccessControl {
         uint32 elapsed,
         uint32 timeConstraint,
         bool succeeded
-    ) external onlyRole(OUTCOME_SOURCE_ROLE) returns (bool counted) {
+    ) external onlyRole(OUTCOME_SOURCE_ROLE) {
         NodeRecord memory record = _nodes[node];
-        if (record.membership != Membership.Active) return false;
+        if (record.membership != Membership.Active) return;
         if (timeConstraint == 0) revert ZeroTimeConstraint(outcomeId);
         uint256 report = record.index | (uint256(uint64(outcomeId)) << 32)
             | (uint256(elapsed) << 96) | (uint256(timeConstraint) << 128)
@@ -173,7 +173,6 @@ contract ReputationManager is IReputationManager, AccessControl {
         uint256 score = _nextScore(_decode((word >> shift) & _ENTRY_MASK), _incentive(report, timeConstraint));
         _scoreWords[key] = (word & ~(_ENTRY_MASK << shift)) | (_encode(score) << shift);
         emit OutcomeRecorded(msg.sender, node, outcomeId, report);
-        return true;
     }
 
     /// @inheritdoc IReputationManager
@@ -257,6 +256,11 @@ contract ReputationManager is IReputationManager, AccessControl {
         NodeRecord memory record = _nodes[node];
         if (record.membership == Membership.None) return (Membership.None, 0);
         return (record.membership, _score(record.index));
+    }
+
+    /// @inheritdoc IReputationManager
+    function isRegistered(address node) external view returns (bool) {
+        return _nodes[node].membership == Membership.Active;
     }
 
     /// @inheritdoc IReputationManager

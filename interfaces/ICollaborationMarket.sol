@@ -179,11 +179,11 @@ interface ICollaborationMarket {
     /// @notice Send the caller everything credited to it.
     function withdraw() external;
 
-    /// @notice The score a bid gets: capability * 2^32 / cost, times (1 - n/m).
+    /// @notice The score a bid gets: capability * 2^32 * (1 - n/m) / cost, truncated once.
     function bidScore(
         uint32 cost,
         uint32 capability,
-        uint256 misbehaviourPpm
+        uint256 bidderMisbehaviourPpm
     ) external pure returns (uint64);
 
     function getRequest(uint256 requestId) external view returns (RequestInfo memory);

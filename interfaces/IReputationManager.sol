@@ -90,16 +90,16 @@ interface IReputationManager {
     /// @dev No task-id order applies: a source's outcomes close out of order (a late DMEC task
     /// times out after a later one was answered), and the source's own state machine closes
     /// each outcome exactly once. A node that is not registered now is not scored, as in
-    /// `updateNodeReputation`, but the source's step must not fail for it: it returns false.
+    /// `updateNodeReputation`, but the source's step must not fail for it: nothing happens
+    /// (no OutcomeRecorded event).
     /// @param elapsed How long the node took; `timeConstraint` what it was given (same unit).
-    /// @return counted Whether the outcome moved the node's score (false: not registered).
     function recordOutcome(
         address node,
         uint256 outcomeId,
         uint32 elapsed,
         uint32 timeConstraint,
         bool succeeded
-    ) external returns (bool counted);
+    ) external;
 
     /// @notice Set `node`'s score to RESET_SCORE (admin).
     function resetReputation(address node) external;
@@ -121,8 +121,12 @@ interface IReputationManager {
     function kthHighestScore(address[] calldata nodes, uint256 k) external view returns (uint16);
 
     /// @notice Whether `node` is registered now (or left, or is unknown) and its score (0
-    /// when unknown). Never reverts: the other contracts check bidders and servers with it.
+    /// when unknown). Never reverts: the market checks bidders with it.
     function standingOf(address node) external view returns (Membership membership, uint16 score);
+
+    /// @notice Whether `node` is registered now. Never reverts: the DMEC registry admits only
+    /// such servers.
+    function isRegistered(address node) external view returns (bool);
 
     /// @notice The registration index of a node (registered now or before).
     function getNodeIndex(address node) external view returns (uint32);

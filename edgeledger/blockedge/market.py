@@ -51,6 +51,5 @@ def non_solution(challenge: bytes, difficulty_bits: int) -> int:
 
 
 def bid_score(cost: int, capability: int, misbehaviour_ppm: int) -> int:
-    """CollaborationMarket.bidScore: capability * 2^32 / cost, times (1 - n/m)."""
-    raw = (capability << 32) // cost
-    return raw * (PPM - min(misbehaviour_ppm, PPM)) // PPM
+    """CollaborationMarket.bidScore: capability * 2^32 * (1 - n/m) / cost, truncated once."""
+    return (capability << 32) * (PPM - min(misbehaviour_ppm, PPM)) // (cost * PPM)

@@ -122,10 +122,16 @@ def test_constructors__a_wired_registry_needs_a_timeout(
 
 
 def test_standing_of__never_reverts(edge: Deployment, edge_world: dict[str, Any], outsider: Any):
+    big = edge_world["big"]
     assert tuple(edge.reputation.standingOf(outsider)) == (0, 0)
-    assert tuple(edge.reputation.standingOf(edge_world["big"])) == (1, 500)
-    edge.reputation.unregisterNode(edge_world["big"], sender=edge_world["big"])
-    assert tuple(edge.reputation.standingOf(edge_world["big"])) == (2, 500)
+    assert tuple(edge.reputation.standingOf(big)) == (1, 500)
+    assert (edge.reputation.isRegistered(outsider), edge.reputation.isRegistered(big)) == (
+        False,
+        True,
+    )
+    edge.reputation.unregisterNode(big, sender=big)
+    assert tuple(edge.reputation.standingOf(big)) == (2, 500)
+    assert not edge.reputation.isRegistered(big)
 
 
 # ---------------------------------------------------------------- DMEC outcomes

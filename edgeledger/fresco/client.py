@@ -8,13 +8,22 @@ Reports get strictly rising task ids when they are queued; the contract counts a
 reporter. That makes every retry safe: after a failed or dropped transaction the client asks
 the contract for the reporter's last counted id and re-sends only what is above it, so a report
 is counted exactly once however often its batch was sent.
+
+With `queue_path`, the queue is also a file, rewritten atomically whenever it changes: a client
+started on the same file after a crash takes the unsent reports back, drops those the contract
+counted meanwhile (a batch mined just before the crash) and sends the rest, so a crash loses
+nothing and counts nothing twice.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from edgeledger.errors import first_line
@@ -42,6 +51,7 @@ class ReputationClient:
         batch_size: int = 32,
         flush_interval_s: float = 1.0,
         transport: Transport | None = None,
+        queue_path: Path | None = None,
     ) -> None:
         if not 1 <= batch_size <= 256:
             raise ValueError(f"batch_size {batch_size} is outside 1..256 (the contract's bound)")
@@ -56,7 +66,9 @@ class ReputationClient:
         self.transport = transport or self._send
         self._lock = threading.Lock()
         self._pending: list[Report] = []
-        self._next_task_id = int(contract.lastTaskId(reporter)) + 1
+        self.queue_path = queue_path
+        last_counted = int(contract.lastTaskId(reporter))
+        self._next_task_id = last_counted + 1
         self._scores: dict[str, int] = {}
         self.counted: list[Report] = []
         self.rejected: list[RejectedReport] = []
@@ -65,6 +77,8 @@ class ReputationClient:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        if queue_path is not None and queue_path.exists():
+            self._resume(queue_path, last_counted)
         self.refresh_scores()
 
     # ------------------------------------------------------------ reading (never waits)
@@ -105,6 +119,7 @@ class ReputationClient:
             report.packed()  # refuse a malformed report now, not in the background
             self._next_task_id += 1
             self._pending.append(report)
+            self._persist()
             full = len(self._pending) >= self.batch_size
         if full:
             self._wake.set()
@@ -151,6 +166,7 @@ class ReputationClient:
         with self._lock:
             done, self._pending = self._pending[:count], self._pending[count:]
             self.counted.extend(done)
+            self._persist()
         return len(done)
 
     def _reconcile(self) -> int:
@@ -167,9 +183,39 @@ class ReputationClient:
         with self._lock:
             refused = [r for r in self._pending if r.node_index == index]
             self._pending = [r for r in self._pending if r.node_index != index]
+            self._persist()
         reason = f"node {self._addresses.get(index, index)} (index {index}) is not registered"
         self.rejected.extend(RejectedReport(r, reason) for r in refused)
         return bool(refused)
+
+    # ------------------------------------------------------------ the queue on disk
+
+    def _persist(self) -> None:
+        """Write the queue (caller holds the lock): a temporary file, then an atomic rename,
+        so a crash leaves the old queue or the new one, never half of one."""
+        if self.queue_path is None:
+            return
+        self.queue_path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", dir=self.queue_path.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            json.dump([asdict(r) for r in self._pending], handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, self.queue_path)
+
+    def _resume(self, path: Path, last_counted: int) -> None:
+        """Take back a crashed client's queue; what the contract counted is done."""
+        try:
+            saved = [Report(**entry) for entry in json.loads(path.read_text())]
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{path} is not a report queue ({error}); move it away") from None
+        self.counted.extend(r for r in saved if r.task_id <= last_counted)
+        self._pending = [r for r in saved if r.task_id > last_counted]
+        if self._pending:
+            self._next_task_id = self._pending[-1].task_id + 1
+        with self._lock:
+            self._persist()
 
     # ------------------------------------------------------------ background thread
 

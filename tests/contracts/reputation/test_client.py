@@ -165,3 +165,49 @@ def test_report__refuses_a_stranger_and_a_malformed_report(
     with pytest.raises(ValueError, match="time constraint 0"):
         client.report(nodes[0], 1, 0, True)
     assert client.pending == []
+
+
+def test_queue_file__a_crash_loses_nothing_and_counts_nothing_twice(
+    reputation: Any, reporter: Any, nodes: list[str], tmp_path: Any
+) -> None:
+    """A client sends one batch, then crashes: one batch mined but its receipt never
+    settled, three reports never sent. A new client on the same file sends exactly the rest."""
+    queue = tmp_path / "reports.json"
+
+    def crash_after_mining(words: list[int]) -> Any:
+        reputation.updateNodeReputation(words, sender=reporter)
+        raise SystemExit("the process died")  # not an Exception: nothing is reconciled
+
+    crashed = ReputationClient(
+        reputation, reporter, nodes, batch_size=2, transport=crash_after_mining, queue_path=queue
+    )
+    reports = queue_some(crashed, nodes, 5)
+    with pytest.raises(SystemExit):
+        crashed.flush()
+    assert len(crashed.pending) == 5  # in memory: the crash came before settling
+    del crashed
+
+    resumed = ReputationClient(reputation, reporter, nodes, batch_size=2, queue_path=queue)
+
+    assert [r.task_id for r in resumed.counted] == [1, 2]  # mined before the crash
+    assert [r.task_id for r in resumed.pending] == [3, 4, 5]
+    assert resumed.flush() == 3
+    later = resumed.report(nodes[0], 5 * MS, 100 * MS, True)
+    assert later.task_id == 6 and resumed.flush() == 1
+    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, [*reports, later])
+    assert ReputationClient(reputation, reporter, nodes, queue_path=queue).pending == []
+
+
+def test_queue_file__unsent_reports_survive_and_a_bad_file_is_refused(
+    reputation: Any, reporter: Any, nodes: list[str], tmp_path: Any
+) -> None:
+    queue = tmp_path / "reports.json"
+    first = ReputationClient(reputation, reporter, nodes, queue_path=queue)
+    reports = queue_some(first, nodes, 3)
+    second = ReputationClient(reputation, reporter, nodes, queue_path=queue)  # first died
+    assert second.pending == reports
+    assert second.report(nodes[1], 1 * MS, 100 * MS, True).task_id == 4
+
+    queue.write_text("{not json")
+    with pytest.raises(ValueError, match="is not a report queue"):
+        ReputationClient(reputation, reporter, nodes, queue_path=queue)

@@ -96,15 +96,14 @@ class SimClock:
         self.now = int(chain.pending_timestamp)
 
     def next(self, after_s: int = 1) -> int:
+        """The next block `after_s` seconds after the latest one (at least one)."""
         from ape import chain
 
-        # Transactions sent without `next` moved the chain on by a second each.
-        self.now = max(self.now, int(chain.blocks.head.timestamp)) + max(1, after_s)
-        chain.pending_timestamp = self.now
-        return self.now
+        # Transactions sent without `next` or `at` moved the chain on by a second each.
+        return self.at(max(self.now, int(chain.blocks.head.timestamp)) + max(1, after_s))
 
     def at(self, when: int) -> int:
-        """The next block at `when`, or a second after the last one if that is later."""
+        """The next block at `when`, or a second after the latest one if that is later."""
         from ape import chain
 
         self.now = max(when, self.now + 1, int(chain.blocks.head.timestamp) + 1)
@@ -138,9 +137,6 @@ class World:
     def bad_now(self, server: str, round_: int) -> bool:
         first = self.bad_from.get(server)
         return first is not None and round_ >= first
-
-    def account(self, address: str) -> Any:
-        return next(s for s in self.servers if s.address == address)
 
 
 def build_world(accounts: list[Any], config: ScenarioConfig, world: int, clock: SimClock) -> World:

@@ -49,9 +49,10 @@ lint: install
 bench: install
 	$(ENV) python benchmarks/run.py
 
-## Long hypothesis runs (tests marked `fuzzing`). Not part of `make test`.
+## Long hypothesis runs (tests marked `fuzzing`); the counts go to RELIABILITY.md. Not part
+## of `make test`.
 fuzz: install
-	$(ENV) ape test tests -m fuzzing --network ethereum:local:foundry
+	$(ENV) EDGELEDGER_FUZZ_REPORT=RELIABILITY.md ape test tests -m fuzzing --network ethereum:local:foundry
 
 clean:
 	rm -rf .build results

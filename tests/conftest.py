@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, invariant, run_state_machine_as_test
 
 from edgeledger.deploy import (
     REPUTATION_AWARE_POLICY_ID,
@@ -136,14 +140,31 @@ def reputation(agent: Any, reporter: Any) -> Any:
     return contract
 
 
+# Per state machine: sequences (examples) and steps (rule calls) that ran this session.
+STATEFUL_RUNS: dict[str, Counter[str]] = defaultdict(Counter)
+
+
 @pytest.fixture(scope="session")
 def stateful() -> Callable[[type[RuleBasedStateMachine], int, int], None]:
     """Runs a chain state machine (each example restores its own snapshot) without
-    deadlines: every step is a transaction over RPC."""
+    deadlines: every step is a transaction over RPC. Counts what ran (STATEFUL_RUNS)."""
 
     def run(machine: type[RuleBasedStateMachine], examples: int, steps: int) -> None:
+        counts = STATEFUL_RUNS[machine.__name__]
+
+        class Counted(machine):  # type: ignore[valid-type, misc]
+            def __init__(self) -> None:
+                super().__init__()
+                counts["sequences"] += 1
+
+            @invariant()
+            def count_steps(self) -> None:
+                # Invariants run once after the set-up and once after every rule.
+                counts["checks"] += 1
+
+        Counted.__name__ = machine.__name__
         run_state_machine_as_test(
-            machine,
+            Counted,
             settings=settings(
                 max_examples=examples,
                 stateful_step_count=steps,
@@ -153,6 +174,41 @@ def stateful() -> Callable[[type[RuleBasedStateMachine], int, int], None]:
         )
 
     return run
+
+
+def stateful_summary() -> list[tuple[str, int, int]]:
+    """(machine, sequences, steps) for every state machine that ran."""
+    return [
+        (name, c["sequences"], c["checks"] - c["sequences"])
+        for name, c in sorted(STATEFUL_RUNS.items())
+    ]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
+    """How many random sequences and steps each contract state machine survived; with
+    EDGELEDGER_FUZZ_REPORT=<file> (`make fuzz`), also written there as markdown."""
+    rows = stateful_summary()
+    if not rows:
+        return
+    terminalreporter.section("state machines")
+    for name, sequences, steps in rows:
+        terminalreporter.write_line(f"{name}: {sequences} sequences, {steps} steps")
+    report = os.environ.get("EDGELEDGER_FUZZ_REPORT")
+    if report:
+        lines = [
+            "# Reliability",
+            "",
+            f"Written by `make fuzz` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+            f"pytest exit status {exitstatus} ({'all passed' if exitstatus == 0 else 'FAILED'}).",
+            "Each sequence starts from a chain snapshot; each step is one rule (one or more",
+            "transactions) whose outcome, custom error included, the model predicted.",
+            "",
+            "| state machine | sequences | steps |",
+            "|---|---|---|",
+            *[f"| {name} | {sequences:,} | {steps:,} |" for name, sequences, steps in rows],
+            "",
+        ]
+        Path(report).write_text("\n".join(lines))
 
 
 @pytest.fixture(scope="session")

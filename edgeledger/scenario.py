@@ -47,6 +47,7 @@ MOBILE_CONSTRAINT_US = 100_000
 MOBILE_GOOD_EXECUTION_US = (10_000, 50_000)
 # How long a good server takes to answer a DMEC task, seconds of block time.
 DMEC_ANSWER_S = (1, 10)
+BAD_PICKS = ("random", "largest")
 FRESCO_K = 3  # the mobile device offloads only to servers at or above the k-th highest score
 
 
@@ -63,6 +64,9 @@ class ScenarioConfig:
     market_every: int = 4  # a collaborative request every this many rounds
     worlds: int = 4  # independent populations, seeds seed, seed + 1, ...
     seed: int = 7
+    # Which servers go bad: "random" (drawn from the seed), or "largest" (the highest
+    # capacities: the servers that MCC, and DelayAware's MCC branch, rely on).
+    bad_pick: str = "random"
 
     def check(self, accounts: int) -> None:
         if not 2 <= self.servers <= accounts - 4:
@@ -79,6 +83,8 @@ class ScenarioConfig:
             raise EdgeledgerError(
                 f"--first-bad-round {self.first_bad_round}: need 0..{self.rounds - 1}"
             )
+        if self.bad_pick not in BAD_PICKS:
+            raise EdgeledgerError(f"--bad-pick {self.bad_pick!r}: one of {', '.join(BAD_PICKS)}")
         if min(self.devices_per_policy, self.worlds, self.market_every) < 1:
             raise EdgeledgerError("devices per policy, worlds and market interval must be >= 1")
 
@@ -145,9 +151,11 @@ def build_world(accounts: list[Any], config: ScenarioConfig, world: int, clock: 
     servers = accounts[1 : 1 + config.servers]
     drone, requester, mobile = accounts[1 + config.servers : 4 + config.servers]
     deployment = deploy_all(agent, DeployParameters())
+    capacities = []
     for server in servers:
         x, y = (int(v) for v in rng.integers(-SERVER_AREA_M, SERVER_AREA_M, size=2))
-        admit_edge_server(deployment, agent, server, x, y, int(rng.integers(5_000, 40_000)))
+        capacities.append(int(rng.integers(5_000, 40_000)))
+        admit_edge_server(deployment, agent, server, x, y, capacities[-1])
     registry = deployment.registry
     registry.registerDrone(drone, 0, 0, sender=servers[0])
     devices: dict[int, list[IoTDevice]] = {}
@@ -159,7 +167,10 @@ def build_world(accounts: list[Any], config: ScenarioConfig, world: int, clock: 
             registry.registerDevice(address, sender=drone)
             registry.addOffloadingPolicy(address, policy_id, sender=drone)
             devices[policy_id].append(IoTDevice(address, workload, rng))
-    bad = rng.choice(len(servers), size=config.bad_servers, replace=False)
+    if config.bad_pick == "largest":
+        bad = np.argsort(capacities)[::-1][: config.bad_servers]
+    else:
+        bad = rng.choice(len(servers), size=config.bad_servers, replace=False)
     last_start = max(config.first_bad_round, config.rounds // 2)
     starts = np.linspace(config.first_bad_round, last_start, num=config.bad_servers)
     bad_from = {servers[int(i)].address: int(s) for i, s in zip(bad, starts, strict=True)}
@@ -452,7 +463,8 @@ def _summary(
             "# One edge, one identity: scenario replay",
             "",
             f"{config.worlds} worlds × {config.rounds} rounds; {config.servers} servers, of which "
-            f"{config.bad_servers} go bad from round {config.first_bad_round} on; "
+            f"{config.bad_servers} ({config.bad_pick}) go bad from round {config.first_bad_round} "
+            "on; "
             f"{config.devices_per_policy} IoT devices per policy; seed {config.seed}.",
             "",
             "## Tasks sent to servers that had gone bad",

@@ -36,6 +36,12 @@ DEFAULT = ScenarioConfig()
 @click.option("--worlds", type=int, default=DEFAULT.worlds, show_default=True)
 @click.option("--seed", type=int, default=DEFAULT.seed, show_default=True)
 @click.option(
+    "--bad-pick",
+    default=DEFAULT.bad_pick,
+    show_default=True,
+    help="Which servers go bad: random, or largest (the highest capacities).",
+)
+@click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/scenario"), show_default=True
 )
 @exit_on_user_error
@@ -49,6 +55,7 @@ def cli(
     market_every: int,
     worlds: int,
     seed: int,
+    bad_pick: str,
     out: Path,
 ) -> None:
     from ape import accounts
@@ -63,6 +70,7 @@ def cli(
         market_every=market_every,
         worlds=worlds,
         seed=seed,
+        bad_pick=bad_pick,
     )
     test_accounts = list(accounts.test_accounts)
     config.check(len(test_accounts))  # before the progress bar: a refusal is one clean line

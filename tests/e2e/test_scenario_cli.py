@@ -13,6 +13,7 @@ from ape_cli import ape_run, assert_one_line_refusal
         (("--servers", "3", "--bad-servers", "3"), "at least one server must stay good"),
         (("--rounds", "5", "--first-bad-round", "5"), "--first-bad-round 5: need 0..4"),
         (("--worlds", "0"), "must be >= 1"),
+        (("--bad-pick", "slowest"), "--bad-pick 'slowest': one of random, largest"),
     ],
 )
 def test_scenario__refuses_bad_sizes(args: tuple[str, ...], words: str) -> None:

@@ -139,6 +139,8 @@ class World:
     assignments: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     market: list[dict[str, Any]] = field(default_factory=list)
+    stuck: dict[str, int] = field(default_factory=dict)  # device -> round its task got stuck
+    stuck_tasks: list[dict[str, Any]] = field(default_factory=list)
 
     def bad_now(self, server: str, round_: int) -> bool:
         first = self.bad_from.get(server)
@@ -182,19 +184,30 @@ def build_world(accounts: list[Any], config: ScenarioConfig, world: int, clock: 
     )
 
 
+# Reassignment passes before a drone gives a task up: the registry leaves out only the server
+# that just failed, so a policy can bounce a task between two silent servers for ever.
+MAX_REASSIGNMENTS = 4
+
+
 def dmec_round(world: World, round_: int, timeout_s: int) -> None:
     """Every device sends one task in one batch; good servers answer; tasks of silent servers
-    are reassigned after the timeout until a good server has answered each."""
+    are reassigned after the timeout until a good server has answered each, or until
+    MAX_REASSIGNMENTS passes. A task still unanswered then keeps its device stuck: the
+    registry accepts no new task of a device with one outstanding."""
     registry, clock = world.deployment.registry, world.clock
     requests, policy_of = [], {}
     for policy_id, devices in world.devices.items():
         for device in devices:
-            spec = device.next_task()
-            requests.append((device.address, spec.data_kb, spec.compute_megacycles, spec.kind))
+            spec = device.next_task()  # drawn for stuck devices too: the same seed, the same draws
             policy_of[device.address] = policy_id
+            if device.address not in world.stuck:
+                requests.append((device.address, spec.data_kb, spec.compute_megacycles, spec.kind))
+    if not requests:
+        return
     clock.next()
     receipt = registry.submitTasks(requests, sender=world.drone)
     outstanding = {}
+    device_of = {}
     for log in receipt.events:
         if log.event_name != "TaskSubmitted":
             continue
@@ -208,8 +221,8 @@ def dmec_round(world: World, round_: int, timeout_s: int) -> None:
             }
         )
         outstanding[int(log.taskId)] = server
-    # Bounded: each pass moves every silent task to another server, and a good one stays.
-    for _ in range(len(world.servers) + 1):
+        device_of[int(log.taskId)] = str(log.device)
+    for attempt in range(MAX_REASSIGNMENTS + 1):
         # Servers work in parallel: each answer comes its own delay after the assignment
         # (or a second after the previous block, when blocks are busier than that).
         assigned_at = clock.now
@@ -224,12 +237,25 @@ def dmec_round(world: World, round_: int, timeout_s: int) -> None:
             del outstanding[task_id]
         if not outstanding:
             return
+        if attempt == MAX_REASSIGNMENTS:
+            break
         clock.next(timeout_s)
         for task_id in sorted(outstanding):
             clock.next()
             receipt = registry.reassignTask(task_id, sender=world.drone)
             outstanding[task_id] = str(receipt.events[0].toServer)
-    raise EdgeledgerError(f"round {round_}: tasks {sorted(outstanding)} found no good server")
+    for task_id, server in outstanding.items():
+        address = device_of[task_id]
+        world.stuck[address] = round_
+        world.stuck_tasks.append(
+            {
+                "round": round_,
+                "policy": POLICY_LABELS[policy_of[address]],
+                "device": address,
+                "task_id": task_id,
+                "last_server": server,
+            }
+        )
 
 
 def mobile_round(world: World, round_: int, tasks: int) -> None:
@@ -371,7 +397,7 @@ def run_scenario(
         worlds.append(run_world(accounts, config, index, progress, total))
         worlds[-1].mobile.stop()
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("assignments", "scores", "market"):
+    for name in ("assignments", "scores", "market", "stuck_tasks"):
         rows = [{"world": i} | row for i, w in enumerate(worlds) for row in getattr(w, name)]
         write_csv(out / f"{name}.csv", rows)
     shares = bad_shares(worlds)
@@ -451,6 +477,10 @@ def _summary(
         (label, tasks, to_bad, f"{to_bad / tasks:.3f}" if tasks else "-")
         for label, (tasks, to_bad) in shares.items()
     ]
+    stuck = {label: 0 for label in POLICY_LABELS.values()}
+    for world in worlds:
+        for row in world.stuck_tasks:
+            stuck[row["policy"]] += 1
     final = []
     for i, world in enumerate(worlds):
         last = [r for r in world.scores if r["round"] == config.rounds - 1]
@@ -473,6 +503,14 @@ def _summary(
             "server's task is then reassigned after the timeout).",
             "",
             markdown_table(["policy", "tasks", "to bad servers", "share"], rows),
+            "",
+            "## Devices stuck",
+            "",
+            f"A task still unanswered after {MAX_REASSIGNMENTS} reassignments (the registry "
+            "leaves out only the server that just failed, so a policy can bounce a task between "
+            "two silent servers) keeps its device from sending any further task.",
+            "",
+            markdown_table(["policy", "devices stuck"], list(stuck.items())),
             "",
             "## Final scores",
             "",

@@ -7,7 +7,7 @@ from typing import Any
 
 from edgeledger.deploy import DeployParameters
 from edgeledger.fresco.reputation import replay_scores
-from edgeledger.scenario import ScenarioConfig, World, run_scenario, run_world
+from edgeledger.scenario import MAX_REASSIGNMENTS, ScenarioConfig, World, run_scenario, run_world
 
 SMALL = ScenarioConfig(
     servers=4,
@@ -92,3 +92,31 @@ def test_run_scenario__writes_every_output(accounts: Any, tmp_path: Path) -> Non
     assert "moved away unanswered" in audit and "failure" in audit
     assert set(shares) == {"Random", "Nearest", "MCC", "DelayAware", "ReputationAware"}
     assert all(share is None or 0 <= share <= 1 for share in shares.values())
+
+
+def test_world__a_task_bouncing_between_silent_servers_sticks_its_device(accounts: Any) -> None:
+    """The two larger servers go silent (rounds 0 and 1): from round 1, MCC sends its task to
+    one, the timeout moves it to the other (the registry leaves out only the one that just
+    failed), and back. After MAX_REASSIGNMENTS the drone gives it up; the device, with a task
+    outstanding, sends no more."""
+    config = ScenarioConfig(
+        servers=3,
+        bad_servers=2,
+        rounds=3,
+        first_bad_round=0,
+        devices_per_policy=1,
+        mobile_tasks_per_round=1,
+        market_every=10,
+        worlds=1,
+        seed=5,
+        bad_pick="largest",
+    )
+    world = run_world(list(accounts), config, 0, _quiet, config.rounds)
+
+    mcc = [row for row in world.stuck_tasks if row["policy"] == "MCC"]
+    assert len(mcc) == 1 and mcc[0]["round"] == 1
+    assert [r["round"] for r in world.assignments if r["policy"] == "MCC"] == [0, 1]
+    reassigned = world.deployment.registry.TaskReassigned.range(0, None)
+    mcc_moves = [log for log in reassigned if int(log.taskId) == mcc[0]["task_id"]]
+    assert len(mcc_moves) == MAX_REASSIGNMENTS
+    assert {str(log.toServer) for log in mcc_moves} == set(world.bad_from)

@@ -164,9 +164,8 @@ contract ReputationManager is IReputationManager, AccessControl {
         NodeRecord memory record = _nodes[node];
         if (record.membership != Membership.Active) return;
         if (timeConstraint == 0) revert ZeroTimeConstraint(outcomeId);
-        uint256 report = record.index | (uint256(uint64(outcomeId)) << 32)
-            | (uint256(elapsed) << 96) | (uint256(timeConstraint) << 128)
-            | (succeeded ? uint256(1) << 160 : 0);
+        uint256 report =
+            _packReport(record.index, uint64(outcomeId), elapsed, timeConstraint, succeeded);
         // As in updateNodeReputation (kept inline there: a shared helper cost it ~90 gas a report).
         (uint256 key, uint256 shift) = _entryPosition(record.index);
         uint256 word = _scoreWords[key];
@@ -283,11 +282,22 @@ contract ReputationManager is IReputationManager, AccessControl {
         uint32 timeConstraintUs,
         bool succeeded
     ) external pure returns (uint256) {
-        return uint256(nodeIndex) | (uint256(taskId) << 32) | (uint256(executionTimeUs) << 96)
-            | (uint256(timeConstraintUs) << 128) | (succeeded ? uint256(1) << 160 : 0);
+        return _packReport(nodeIndex, taskId, executionTimeUs, timeConstraintUs, succeeded);
     }
 
     // ---------------------------------------------------------------- internal
+
+    /// @dev The report word; see `packReport`.
+    function _packReport(
+        uint32 nodeIndex,
+        uint64 taskId,
+        uint32 executionTime,
+        uint32 timeConstraint,
+        bool succeeded
+    ) internal pure returns (uint256) {
+        return uint256(nodeIndex) | (uint256(taskId) << 32) | (uint256(executionTime) << 96)
+            | (uint256(timeConstraint) << 128) | (succeeded ? uint256(1) << 160 : 0);
+    }
 
     /// @dev I = (Tc - Texec) * SCALE / Tc for a success within the constraint, else 0.
     function _incentive(uint256 report, uint256 constraint) internal pure returns (uint256) {

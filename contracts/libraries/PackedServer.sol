@@ -18,4 +18,8 @@ library PackedServerLib {
     function account(PackedServer server) internal pure returns (address) {
         return address(uint160(PackedServer.unwrap(server)));
     }
+
+    function capacityMcps(PackedServer server) internal pure returns (uint24) {
+        return uint24(PackedServer.unwrap(server) >> 224);
+    }
 }

@@ -64,7 +64,7 @@ contract ReputationAwarePolicy is IOffloadingPolicy {
             if (scores[i] < MIN_SCORE) continue;
             trusted[trustedCount] = servers[i];
             positions[trustedCount] = i;
-            trustedCapacity += (PackedServer.unwrap(servers[i]) >> 224) & 0xffffff;
+            trustedCapacity += servers[i].capacityMcps();
             ++trustedCount;
         }
         if (trustedCount == 0) return best;

@@ -210,12 +210,11 @@ class ReputationClient:
             saved = [Report(**entry) for entry in json.loads(path.read_text())]
         except (ValueError, TypeError) as error:
             raise ValueError(f"{path} is not a report queue ({error}); move it away") from None
-        self.counted.extend(r for r in saved if r.task_id <= last_counted)
-        self._pending = [r for r in saved if r.task_id > last_counted]
-        if self._pending:
-            self._next_task_id = self._pending[-1].task_id + 1
-        with self._lock:
-            self._persist()
+        self._pending = saved
+        if saved:
+            self._next_task_id = max(self._next_task_id, saved[-1].task_id + 1)
+        # Task ids rise through the queue, so what was counted is a prefix of it.
+        self._settle(sum(1 for r in saved if r.task_id <= last_counted))
 
     # ------------------------------------------------------------ background thread
 

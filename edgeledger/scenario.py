@@ -309,8 +309,7 @@ def market_round(world: World, round_: int) -> None:
             clock.next()
             node.bid(market, posted.request_id, ETHER)
             bidders.append(node)
-    clock.now = max(clock.now, posted.bidding_deadline)
-    clock.next()
+    clock.at(posted.bidding_deadline + 1)
     market.closeBidding(posted.request_id, sender=world.requester.account)
     record: dict[str, Any] = {"round": round_, "bidders": len(bidders), "winner": "", "slashed": ""}
     if bidders:

@@ -218,6 +218,10 @@ class ReputationClient:
 
     # ------------------------------------------------------------ background thread
 
+    def send_soon(self) -> None:
+        """Wake the background thread to send what is queued; returns at once."""
+        self._wake.set()
+
     def start(self) -> ReputationClient:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="reputation-reports")

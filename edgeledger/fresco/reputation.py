@@ -64,6 +64,11 @@ class Report:
         )
 
 
+def to_us(seconds: float) -> int:
+    """Seconds as the whole microseconds reports carry."""
+    return round(seconds * 1e6)
+
+
 def incentive(execution_time_us: int, time_constraint_us: int, succeeded: bool) -> int:
     """I on the SCALE: (Tc - Texec) / Tc for a success within the constraint, else 0."""
     execution = min(execution_time_us, _U32)

@@ -1,0 +1,354 @@
+"""Offloading decision engines behind one interface: FRESCO (Z3), MINLP (the same model without
+reputation), SQ EDGE, MDP, and the four DMEC policies as adapters.
+
+An engine sees a `DecisionView` of one task (the candidates of the device's cell, what the
+device knows of them) and returns a site. Engines only read local state: scores come from the
+reputation client's local copy, so no decision waits for a block.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol
+
+import numpy as np
+import z3
+
+from edgeledger.dmec import policies as dmec
+from edgeledger.fresco.applications import Task
+from edgeledger.fresco.models import Estimate, Load, ModelParameters, estimate, mm1_wait_s
+from edgeledger.fresco.reputation import kth_highest
+from edgeledger.fresco.sites import Infrastructure, SiteKind
+
+ALPHA, BETA, GAMMA = 0.5, 0.4, 0.1  # response time, energy, price (Table VII)
+REPUTATION_RANK = 5  # k: the threshold is the k-th highest score among the candidates
+SHORTLIST = 8  # feasible sites Z3 chooses among (the best by objective after the numpy filter)
+MDP_DISCOUNT = 0.96
+NO_ACCOUNT = "0x" + "00" * 20  # a policy reference never reads the account
+
+
+@dataclass
+class DecisionView:
+    """One task's decision: the candidates (site indices) and what the device knows of them."""
+
+    task: Task
+    candidates: np.ndarray
+    infrastructure: Infrastructure
+    load: Load
+    used_storage_gb: np.ndarray  # per site of the infrastructure
+    parameters: ModelParameters
+    time_constraint_s: np.ndarray  # per candidate (the application's, by site group)
+    deadline_left_s: float
+    battery_left_j: float
+    up_now: np.ndarray  # per candidate
+    reputation: np.ndarray  # per candidate; the device itself counts as fully trusted
+    observed_up_share: np.ndarray  # per candidate, from what the device has seen so far
+    previous_site: int
+    device_xy_km: tuple[float, float]
+    rng: np.random.Generator
+
+    @cached_property
+    def estimate(self) -> Estimate:
+        return estimate(
+            self.task,
+            self.candidates,
+            self.infrastructure,
+            self.load,
+            self.used_storage_gb,
+            self.parameters,
+        )
+
+    @property
+    def kind(self) -> np.ndarray:
+        return self.infrastructure.kind[self.candidates]
+
+
+@dataclass(frozen=True)
+class Decision:
+    site: int
+    fallback: bool = False  # FRESCO/MINLP: no candidate satisfied the model
+
+
+class Engine(Protocol):
+    name: str
+    reads_reputation: bool
+
+    def decide(self, view: DecisionView) -> Decision: ...
+
+
+# ---------------------------------------------------------------- the model FRESCO solves
+
+
+def objective(est: Estimate) -> np.ndarray:
+    """α|rt − rt*| + β|ec − ec*| + γ|pr − pr*| with * the best value among the candidates.
+    Each distance is divided by the candidates' spread of that quantity, so that seconds,
+    joules and money weigh as α, β, γ say (this project's choice; the paper leaves units open)."""
+    total = np.zeros(len(est.sites))
+    for weight, values in ((ALPHA, est.response_s), (BETA, est.energy_j), (GAMMA, est.price)):
+        spread = float(values.max() - values.min())
+        if spread > 0:
+            total += weight * (values - values.min()) / spread
+    return total
+
+
+def reputation_threshold(view: DecisionView) -> int:
+    """The k-th highest score among the remote candidates (the device is not a node)."""
+    remote = view.kind != SiteKind.MOBILE
+    return kth_highest(view.reputation[remote].tolist(), REPUTATION_RANK)
+
+
+def constraint_table(view: DecisionView, use_reputation: bool) -> dict[str, np.ndarray]:
+    """Every constraint of the model, per candidate (True = satisfied)."""
+    est, task = view.estimate, view.task
+    response = est.response_s
+    local = view.kind == SiteKind.MOBILE
+    table = {
+        "available": view.up_now,
+        "time_constraint": response <= view.time_constraint_s,
+        "deadline": response <= view.deadline_left_s,
+        "battery": est.energy_j < view.battery_left_j,
+        "cpu": est.free_cores >= 1,
+        "memory": est.free_ram_gb >= task.ram_gb,
+        "storage": est.free_storage_gb >= task.storage_gb,
+        "offloadable": local | task.offloadable,
+    }
+    if use_reputation:
+        table["reputation"] = local | (view.reputation >= reputation_threshold(view))
+    return table
+
+
+class SmtChooser:
+    """Z3 picks the site: over the short list, it asserts every constraint of the model and
+    minimises the objective (each model found is cut off by `cost < its cost` until none is
+    left). One solver, built once; each decision is a push/pop with that task's facts."""
+
+    def __init__(self) -> None:
+        self.solver = z3.SolverFor("QF_LIA")
+        self.solver.from_string(
+            "(declare-const x Int)(declare-const cost Int)(declare-const rt Int)"
+            "(declare-const tc Int)(declare-const energy Int)(declare-const cores Int)"
+            "(declare-const ram Int)(declare-const storage Int)(declare-const rep Int)"
+            "(declare-const up Int)(declare-const ok Int)"
+        )
+        self._x, self._cost = z3.Int("x"), z3.Int("cost")
+
+    def choose(
+        self,
+        view: DecisionView,
+        shortlist: np.ndarray,
+        cost: np.ndarray,
+        threshold: int | None,
+    ) -> int | None:
+        """Index into the view's candidates, or None when the model is unsatisfiable."""
+        est, task = view.estimate, view.task
+        local = view.kind == SiteKind.MOBILE
+
+        def facts(name: str, values: np.ndarray) -> str:
+            chain = "0"
+            for i in shortlist[::-1]:
+                chain = f"(ite (= x {int(i)}) {int(values[i])} {chain})"
+            return f"(assert (= {name} {chain}))"
+
+        us = 1e6
+        rep = np.where(local, 10**6, view.reputation) if threshold is not None else None
+        lines = [
+            "(assert (or " + " ".join(f"(= x {int(i)})" for i in shortlist) + "))",
+            facts("cost", np.round(cost * 1e9)),
+            facts("rt", np.ceil(est.response_s * us)),
+            facts("tc", np.floor(view.time_constraint_s * us)),
+            facts("energy", np.ceil(est.energy_j * us)),
+            facts("cores", np.floor(est.free_cores * 1000)),
+            facts("ram", np.floor(est.free_ram_gb * 1000)),
+            facts("storage", np.floor(est.free_storage_gb * 1e6)),
+            facts("up", view.up_now.astype(int)),
+            facts("ok", (local | task.offloadable).astype(int)),
+            "(assert (<= rt tc))",
+            f"(assert (<= rt {int(view.deadline_left_s * us)}))",
+            f"(assert (< energy {int(view.battery_left_j * us)}))",
+            "(assert (>= cores 1000))",
+            f"(assert (>= ram {int(np.ceil(task.ram_gb * 1000))}))",
+            f"(assert (>= storage {int(np.ceil(task.storage_gb * 1e6))}))",
+            "(assert (= up 1))",
+            "(assert (= ok 1))",
+        ]
+        if rep is not None:
+            lines += [facts("rep", rep), f"(assert (>= rep {threshold}))"]
+        solver = self.solver
+        solver.push()
+        try:
+            solver.from_string("".join(lines))
+            best: int | None = None
+            while solver.check() == z3.sat:
+                model = solver.model()
+                best = model[self._x].as_long()
+                solver.add(self._cost < model[self._cost])
+            return best
+        finally:
+            solver.pop()
+
+
+@dataclass
+class SmtEngine:
+    """FRESCO (with the reputation constraint) or MINLP (without): numpy filters what
+    violates the model, Z3 chooses among the best SHORTLIST survivors; unsatisfiable: the
+    available site with the best objective (Algorithm 1's fallback)."""
+
+    name: str
+    reads_reputation: bool
+    chooser: SmtChooser = field(default_factory=SmtChooser)
+
+    def decide(self, view: DecisionView) -> Decision:
+        cost = objective(view.estimate)
+        table = constraint_table(view, self.reads_reputation)
+        feasible = np.logical_and.reduce(list(table.values()))
+        threshold = reputation_threshold(view) if self.reads_reputation else None
+        survivors = np.flatnonzero(feasible)
+        if len(survivors):
+            shortlist = survivors[np.argsort(cost[survivors], kind="stable")[:SHORTLIST]]
+            chosen = self.chooser.choose(view, shortlist, cost, threshold)
+            if chosen is not None:
+                return Decision(int(view.candidates[chosen]))
+        usable = np.flatnonzero(view.up_now & table["offloadable"])
+        if not len(usable):
+            return Decision(view.infrastructure.mobile, fallback=True)
+        best = usable[np.argmin(cost[usable])]
+        return Decision(int(view.candidates[best]), fallback=True)
+
+
+def fresco() -> SmtEngine:
+    return SmtEngine("FRESCO", reads_reputation=True)
+
+
+def minlp() -> SmtEngine:
+    return SmtEngine("MINLP", reads_reputation=False)
+
+
+# ---------------------------------------------------------------- baselines
+
+
+@dataclass
+class SqEdge:
+    """SQ EDGE: the k most reputable edge sites, then the shortest queue waiting time; local
+    and edge only. It knows reputation, not whether a site is up now."""
+
+    name: str = "SQ EDGE"
+    reads_reputation: bool = True
+
+    def decide(self, view: DecisionView) -> Decision:
+        edge = np.flatnonzero(np.isin(view.kind, [SiteKind.ED, SiteKind.EC, SiteKind.ER]))
+        if not view.task.offloadable or not len(edge):
+            return Decision(view.infrastructure.mobile)
+        top = edge[np.argsort(-view.reputation[edge], kind="stable")[:REPUTATION_RANK]]
+        queues = view.estimate.stages
+        waiting = mm1_wait_s(queues.exec_rho[top], queues.exec_bg_s[top]) + mm1_wait_s(
+            queues.uplink_rho[top], queues.uplink_bg_s[top]
+        )
+        return Decision(int(view.candidates[top[np.argmin(waiting)]]))
+
+
+def policy_iteration(
+    rewards: np.ndarray, success: np.ndarray, discount: float, max_iterations: int = 100
+) -> np.ndarray:
+    """Policy iteration for the offloading MDP: states are sites (where the last task ran),
+    action a moves to site a with probability success[a] and stays put otherwise; the reward
+    of a depends on a only. Returns the best action per state."""
+    n = len(rewards)
+    policy = np.full(n, int(np.argmax(rewards)))
+    states = np.arange(n)
+    for _ in range(max_iterations):
+        # Evaluate: V = r_π + γ (p_π V[π] + (1 − p_π) V)
+        p = success[policy]
+        matrix = np.eye(n) * (1 - discount * (1 - p))[:, None]
+        matrix[states, policy] -= discount * p
+        values = np.linalg.solve(matrix, rewards[policy])
+        # Improve: Q(s, a) = r_a + γ (p_a V[a] + (1 − p_a) V[s])
+        q = rewards[None, :] + discount * (
+            success[None, :] * values[None, :] + (1 - success[None, :]) * values[:, None]
+        )
+        improved = np.argmax(q, axis=1)
+        keep = q[states, policy] >= q[states, improved] - 1e-12
+        improved[keep] = policy[keep]
+        if np.array_equal(improved, policy):
+            break
+        policy = improved
+    return policy
+
+
+@dataclass
+class Mdp:
+    """MDP: sites are states, observed availability the transition probabilities, the
+    objective the (negative) reward; policy iteration with discount 0.96."""
+
+    name: str = "MDP"
+    reads_reputation: bool = False
+
+    def decide(self, view: DecisionView) -> Decision:
+        cost = objective(view.estimate)
+        allowed = (view.kind == SiteKind.MOBILE) | view.task.offloadable
+        rewards = np.where(allowed, -cost, -10.0)  # a task that must stay never leaves
+        policy = policy_iteration(rewards, view.observed_up_share, MDP_DISCOUNT)
+        where = np.flatnonzero(view.candidates == view.previous_site)
+        state = (
+            int(where[0]) if len(where) else int(np.flatnonzero(view.kind == SiteKind.MOBILE)[0])
+        )
+        return Decision(int(view.candidates[policy[state]]))
+
+
+@dataclass
+class DmecAdapter:
+    """A DMEC policy choosing among the cell's servers (edge sites and the cloud), with the
+    registry's integer arithmetic (edgeledger.dmec.policies). It knows positions and
+    capacities only; a task that cannot leave the device runs locally."""
+
+    policy: dmec.Policy
+    reads_reputation: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.policy.label
+
+    def decide(self, view: DecisionView) -> Decision:
+        servers_at = np.flatnonzero(view.kind != SiteKind.MOBILE)
+        if not view.task.offloadable or not len(servers_at):
+            return Decision(view.infrastructure.mobile)
+        infra, sites = view.infrastructure, view.candidates[servers_at]
+        capacity = (infra.column("cores") * infra.column("cpu_mhz"))[sites]
+        servers = [
+            dmec.Server(NO_ACCOUNT, int(infra.x_km[s] * 1000), int(infra.y_km[s] * 1000), int(c))
+            for s, c in zip(sites, capacity, strict=True)
+        ]
+        task = dmec.TaskPlacement(
+            task_id=int(view.rng.integers(2**32)),
+            data_kb=max(1, int(view.task.input_kb)),
+            compute_megacycles=max(1, int(view.task.mcycles)),
+            drone_x_m=int(view.device_xy_km[0] * 1000),
+            drone_y_m=int(view.device_xy_km[1] * 1000),
+        )
+        rates = view.estimate.stages.uplink_s[servers_at]
+        mean_rate_kb_per_s = max(1, int(np.mean(view.task.input_kb / rates)))
+        index = dmec.select(
+            self.policy,
+            servers,
+            task,
+            mean_rate_kb_per_s=mean_rate_kb_per_s,
+            prevrandao=int(view.rng.integers(2**63)),
+        )
+        return Decision(int(sites[index]))
+
+
+def all_engines() -> list[Engine]:
+    """Every engine of the replay, in report order."""
+    engines: list[Engine] = [fresco(), minlp(), SqEdge(), Mdp()]
+    return engines + [DmecAdapter(policy) for policy in dmec.Policy]
+
+
+ENGINE_NAMES = ("FRESCO", "MINLP", "SQ EDGE", "MDP", *(policy.label for policy in dmec.Policy))
+
+
+def timed_decide(engine: Engine, view: DecisionView) -> tuple[Decision, float]:
+    """The decision and its wall time in seconds (models, filter and solver included)."""
+    start = time.perf_counter()
+    decision = engine.decide(view)
+    return decision, time.perf_counter() - start

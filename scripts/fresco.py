@@ -1,0 +1,117 @@
+"""`ape run fresco`: FRESCO's evaluation replayed on a local chain. Every application x every
+decision engine, reputation on a deployed ReputationManager, decision time against the number
+of sites, and the same decisions on a chain with 4 s blocks. Writes CSV, PNG and summary.md to
+--out. `--paper` runs the paper's sizes (100 applications x 100 runs) on both cores."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand, network_option
+
+from edgeledger.errors import EdgeledgerError, exit_on_user_error
+from edgeledger.fresco.applications import BUILT_IN
+from edgeledger.fresco.engines import ENGINE_NAMES
+from edgeledger.fresco.replay import FrescoReplayConfig, run_fresco_replay
+from edgeledger.progress import stage_progress
+
+DEFAULT = FrescoReplayConfig()
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise EdgeledgerError(
+            f"--sweep-sites wants numbers separated by commas, got {text!r}"
+        ) from None
+    return sizes
+
+
+@click.command(cls=ConnectedProviderCommand)
+@network_option(default="ethereum:local:foundry")
+@click.option(
+    "--paper", is_flag=True, help="The paper's sizes: 100 applications x 100 runs, 2 workers."
+)
+@click.option("--runs", type=int, help=f"Independent runs [default: {DEFAULT.runs}].")
+@click.option(
+    "--applications",
+    type=int,
+    help=f"Applications per run, in sequence [default: {DEFAULT.simulation.applications}].",
+)
+@click.option(
+    "--app",
+    "apps",
+    multiple=True,
+    help=f"An application: {', '.join(BUILT_IN)} or a JSON file (repeat; default: all three).",
+)
+@click.option(
+    "--engine",
+    "engines",
+    multiple=True,
+    help=f"Engines to run (repeat): {', '.join(ENGINE_NAMES)}.",
+)
+@click.option("--towers", type=int, help=f"Edge sites [default: {DEFAULT.simulation.towers}].")
+@click.option("--cells", type=int, help=f"Cells [default: {DEFAULT.simulation.cells}].")
+@click.option(
+    "--towers-file",
+    type=click.Path(path_type=Path),
+    help="CSV with longitude,latitude columns (real towers; --towers of them are drawn).",
+)
+@click.option(
+    "--availability-trace",
+    type=click.Path(path_type=Path),
+    help="An .avt availability trace (e.g. ../shared/data/skype-availability.avt).",
+)
+@click.option("--workers", type=int, help="Processes, each with its own anvil.")
+@click.option("--sweep-sites", help="Site counts for the decision-time sweep, e.g. 10,100,1000.")
+@click.option("--seed", type=int, default=DEFAULT.seed, show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("results/fresco"), show_default=True
+)
+@exit_on_user_error
+def cli(
+    paper: bool,
+    runs: int | None,
+    applications: int | None,
+    apps: tuple[str, ...],
+    engines: tuple[str, ...],
+    towers: int | None,
+    cells: int | None,
+    towers_file: Path | None,
+    availability_trace: Path | None,
+    workers: int | None,
+    sweep_sites: str | None,
+    seed: int,
+    out: Path,
+) -> None:
+    from ape import accounts
+    from ape.logging import logger
+
+    logger.set_level("WARNING")  # thousands of transactions: a log line each drowns the bars
+    config = FrescoReplayConfig.paper() if paper else FrescoReplayConfig()
+    simulation = config.simulation
+    simulation = replace(
+        simulation,
+        applications=applications if applications is not None else simulation.applications,
+        towers=towers if towers is not None else simulation.towers,
+        cells=cells if cells is not None else simulation.cells,
+    )
+    config = replace(
+        config,
+        simulation=simulation,
+        runs=runs if runs is not None else config.runs,
+        applications=apps or config.applications,
+        engines=engines or config.engines,
+        towers_path=towers_file,
+        trace_path=availability_trace,
+        workers=workers if workers is not None else config.workers,
+        sweep_sites=_sizes(sweep_sites) if sweep_sites else config.sweep_sites,
+        seed=seed,
+    )
+    config.check()  # before the progress bar: a refusal is one clean line
+    with stage_progress() as progress:
+        headline = run_fresco_replay(list(accounts.test_accounts), config, out, progress)
+    click.echo(f"FRESCO results: {out}/ {headline}")

@@ -14,7 +14,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 from edgeledger.errors import EdgeledgerError, exit_on_user_error
 from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
-from edgeledger.fresco.replay import FrescoReplayConfig, run_fresco_replay
+from edgeledger.fresco.replay import FrescoReplayConfig, Inputs, run_fresco_replay
 from edgeledger.progress import stage_progress
 
 DEFAULT = FrescoReplayConfig()
@@ -111,7 +111,9 @@ def cli(
         sweep_sites=_sizes(sweep_sites) if sweep_sites else config.sweep_sites,
         seed=seed,
     )
-    config.check()  # before the progress bar: a refusal is one clean line
+    # Before the progress bar: a refusal is one clean line.
+    config.check()
+    inputs = Inputs.load(config)
     with stage_progress() as progress:
-        headline = run_fresco_replay(list(accounts.test_accounts), config, out, progress)
+        headline = run_fresco_replay(list(accounts.test_accounts), config, out, progress, inputs)
     click.echo(f"FRESCO results: {out}/ {headline}")

@@ -26,6 +26,8 @@ ALPHA, BETA, GAMMA = 0.5, 0.4, 0.1  # response time, energy, price (Table VII)
 REPUTATION_RANK = 5  # k: the threshold is the k-th highest score among the candidates
 SHORTLIST = 8  # feasible sites Z3 chooses among (the best by objective after the numpy filter)
 MDP_DISCOUNT = 0.96
+MDP_MOVE = 0.05  # leaving the last task's site: its data moves along
+MDP_FAILURE = ALPHA + BETA + GAMMA  # a failed attempt weighs as the worst site
 NO_ACCOUNT = "0x" + "00" * 20  # a policy reference never reads the account
 
 
@@ -72,8 +74,11 @@ class Decision:
 
 
 class Engine(Protocol):
-    name: str
-    reads_reputation: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def reads_reputation(self) -> bool: ...
 
     def decide(self, view: DecisionView) -> Decision: ...
 
@@ -251,20 +256,20 @@ class SqEdge:
 def policy_iteration(
     rewards: np.ndarray, success: np.ndarray, discount: float, max_iterations: int = 100
 ) -> np.ndarray:
-    """Policy iteration for the offloading MDP: states are sites (where the last task ran),
-    action a moves to site a with probability success[a] and stays put otherwise; the reward
-    of a depends on a only. Returns the best action per state."""
-    n = len(rewards)
-    policy = np.full(n, int(np.argmax(rewards)))
+    """Policy iteration for the offloading MDP: states are sites (where the last task ran);
+    action a moves to site a with probability success[a] and stays put otherwise; rewards[s, a]
+    is the expected reward of a in s. Returns the best action per state."""
+    n = len(success)
     states = np.arange(n)
+    policy = np.argmax(rewards, axis=1)
     for _ in range(max_iterations):
         # Evaluate: V = r_π + γ (p_π V[π] + (1 − p_π) V)
         p = success[policy]
-        matrix = np.eye(n) * (1 - discount * (1 - p))[:, None]
+        matrix = np.diag(1 - discount * (1 - p))
         matrix[states, policy] -= discount * p
-        values = np.linalg.solve(matrix, rewards[policy])
-        # Improve: Q(s, a) = r_a + γ (p_a V[a] + (1 − p_a) V[s])
-        q = rewards[None, :] + discount * (
+        values = np.linalg.solve(matrix, rewards[states, policy])
+        # Improve: Q(s, a) = r(s, a) + γ (p_a V[a] + (1 − p_a) V[s])
+        q = rewards + discount * (
             success[None, :] * values[None, :] + (1 - success[None, :]) * values[:, None]
         )
         improved = np.argmax(q, axis=1)
@@ -279,16 +284,23 @@ def policy_iteration(
 @dataclass
 class Mdp:
     """MDP: sites are states, observed availability the transition probabilities, the
-    objective the (negative) reward; policy iteration with discount 0.96."""
+    objective the (negative) reward; policy iteration with discount 0.96.
+
+    Reward of offloading to a from s: −objective(a), minus MDP_MOVE when the task leaves the
+    site the last one ran on, if a is up; −MDP_FAILURE (the worst objective) if it is not."""
 
     name: str = "MDP"
     reads_reputation: bool = False
 
     def decide(self, view: DecisionView) -> Decision:
         cost = objective(view.estimate)
+        n = len(view.candidates)
         allowed = (view.kind == SiteKind.MOBILE) | view.task.offloadable
-        rewards = np.where(allowed, -cost, -10.0)  # a task that must stay never leaves
-        policy = policy_iteration(rewards, view.observed_up_share, MDP_DISCOUNT)
+        p = view.observed_up_share
+        moved = MDP_MOVE * (1 - np.eye(n))
+        rewards = p[None, :] * (-cost[None, :] - moved) - (1 - p[None, :]) * MDP_FAILURE
+        rewards[:, ~allowed] = -10.0  # a task that must stay never leaves
+        policy = policy_iteration(rewards, p, MDP_DISCOUNT)
         where = np.flatnonzero(view.candidates == view.previous_site)
         state = (
             int(where[0]) if len(where) else int(np.flatnonzero(view.kind == SiteKind.MOBILE)[0])

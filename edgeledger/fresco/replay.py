@@ -520,11 +520,12 @@ def run_fresco_replay(
     config: FrescoReplayConfig,
     out_dir: Path,
     progress: Progress = _quiet,
+    inputs: Inputs | None = None,
 ) -> dict[str, Any]:
     """The whole replay; writes CSVs, PNGs and summary.md to out_dir and returns headline
-    figures."""
+    figures. `inputs` (loaded from `config` if not given) lets a CLI refuse bad files first."""
     config.check()
-    inputs = Inputs.load(config)
+    inputs = inputs or Inputs.load(config)
     started = time.perf_counter()
     rows = replay_runs(accounts, config, inputs, progress)
     runs_wall_s = time.perf_counter() - started

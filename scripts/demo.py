@@ -1,5 +1,5 @@
 """`ape run demo` (`make demo`): deploy every contract and run every replay at its quick default
-(DMEC, BlockEdge, and the one-identity scenario)."""
+(DMEC, BlockEdge, the one-identity scenario and the FRESCO offloading replay)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from edgeledger.blockedge.replay import BlockedgeReplayConfig, run_blockedge_rep
 from edgeledger.deploy import deploy_all
 from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
 from edgeledger.errors import exit_on_user_error
+from edgeledger.fresco.replay import FrescoReplayConfig, run_fresco_replay
 from edgeledger.progress import stage_progress
 from edgeledger.scenario import ScenarioConfig, run_scenario
 
@@ -38,8 +39,12 @@ def cli(out: Path) -> None:
             test_accounts, BlockedgeReplayConfig(), out / "blockedge", progress
         )
         scenario_shares = run_scenario(test_accounts, ScenarioConfig(), out / "scenario", progress)
+        fresco_headline = run_fresco_replay(
+            test_accounts, FrescoReplayConfig(), out / "fresco", progress
+        )
 
     click.echo(f"results in {out.resolve()}/")
     click.echo(f"  DMEC: {dmec_summary}")
     click.echo(f"  BlockEdge: {blockedge_summary}")
     click.echo(f"  one identity, share of tasks to bad servers: {scenario_shares}")
+    click.echo(f"  FRESCO: {fresco_headline}")

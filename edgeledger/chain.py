@@ -90,3 +90,17 @@ def connected(choice: str) -> Iterator[Any]:
         yield networks.provider.network
     finally:
         context.__exit__(None, None, None)
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Run the body, then put the chain back as it was (anvil's evm_snapshot/evm_revert, which
+    any anvil answers, however ape reached it)."""
+    from ape import chain
+
+    snapshot = chain.provider.make_request("evm_snapshot", [])
+    try:
+        yield
+    finally:
+        if not chain.provider.make_request("evm_revert", [snapshot]):
+            raise EdgeledgerError(f"the node could not revert to snapshot {snapshot}")

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from edgeledger.chain import anvil_node, connected
+from edgeledger.chain import anvil_node, connected, rolled_back
 from edgeledger.deploy import deploy_reputation
 from edgeledger.dmec.replay import synthetic_address
 from edgeledger.errors import EdgeledgerError
@@ -220,8 +220,6 @@ def replay_run(
 ) -> list[dict[str, Any]]:
     """Every application and engine of run `run` on the connected chain; a row per pair.
     `inspect(engine, result, contract, client)` sees the chain before it is restored."""
-    from ape import chain
-
     agent, reporter = accounts[0], accounts[1]
     rows = []
     for a, application in enumerate(inputs.applications):
@@ -234,16 +232,15 @@ def replay_run(
         )
         contract, nodes = deploy_for(world, agent, reporter)
         for engine in _engines(config.engines):
-            snapshot = chain.snapshot()
-            client = ReputationClient(contract, reporter, nodes, batch_size=256)
-            result = simulate(
-                world, engine, ChainReputation(client, nodes), world_seed(config, run, a) + 1
-            )
-            mismatches = mirrored_mismatches(contract, client, nodes)
-            if inspect is not None:
-                inspect(engine.name, result, contract, client)
-            rows.append(_run_row(run, application, result, client, mismatches))
-            chain.restore(snapshot)
+            with rolled_back():
+                client = ReputationClient(contract, reporter, nodes, batch_size=256)
+                result = simulate(
+                    world, engine, ChainReputation(client, nodes), world_seed(config, run, a) + 1
+                )
+                mismatches = mirrored_mismatches(contract, client, nodes)
+                if inspect is not None:
+                    inspect(engine.name, result, contract, client)
+                rows.append(_run_row(run, application, result, client, mismatches))
     return rows
 
 
@@ -337,7 +334,9 @@ def _worker(runs: list[int], config: FrescoReplayConfig, results: Any, root: str
     site.addsitedir(root)
     try:
         from ape import accounts
+        from ape.logging import logger
 
+        logger.set_level("WARNING")
         inputs = Inputs.load(config)
         with anvil_node() as node, connected(node.network_choice):
             test_accounts = list(accounts.test_accounts)

@@ -28,6 +28,8 @@ from edgeledger.fresco.models import Load, ModelParameters, estimate, mm1_wait_s
 from edgeledger.fresco.sites import Infrastructure, SiteKind
 
 PARAMETERS = ModelParameters()
+# A compute-intensive task that may leave the device.
+TASK = Task("T", mcycles=600, input_kb=6, output_kb=6, ram_gb=2, offloadable=True)
 
 
 def make_view(
@@ -56,7 +58,7 @@ def make_view(
     candidates = np.arange(n)
     local = infrastructure.kind == SiteKind.MOBILE
     return DecisionView(
-        task=task,
+        task=TASK,
         candidates=candidates,
         infrastructure=infrastructure,
         load=Load(np.array([*arrivals, 0.0]), np.ones(n)),
@@ -158,13 +160,12 @@ def test_smt_engines__a_returned_site_satisfies_every_constraint_and_is_the_best
 
 
 def test_fresco__leaves_out_a_site_below_the_kth_highest_score_minlp_takes_it() -> None:
-    task = Task("T", mcycles=600, input_kb=6, output_kb=6, ram_gb=2, offloadable=True)
     # Six EC sites, idle except site 0 (the fastest by far: no load) has the lowest score.
     view = dict(
         arrivals=[0.0, 18.0, 18.0, 18.0, 18.0, 18.0, 18.0],
         up=[True] * 7,
         reputation=[100, 900, 800, 700, 600, 500, 400],
-        task=task,
+        task=TASK,
     )
     kinds = [SiteKind.EC] * 6
     assert minlp().decide(make_view(kinds, **view)).site == 0  # type: ignore[arg-type]
@@ -173,13 +174,12 @@ def test_fresco__leaves_out_a_site_below_the_kth_highest_score_minlp_takes_it() 
 
 
 def test_fresco__nothing_feasible_falls_back_to_the_best_available_site() -> None:
-    task = Task("T", mcycles=600, input_kb=6, output_kb=6, ram_gb=2, offloadable=True)
     view = make_view(
         [SiteKind.EC, SiteKind.ER],
         arrivals=[0.0, 0.0, 0.0],
         up=[False, True, True],
         reputation=[500, 500, 500],
-        task=task,
+        task=TASK,
         deadline_left_s=1e-6,  # nobody can make it
     )
     decision = fresco().decide(view)
@@ -189,14 +189,13 @@ def test_fresco__nothing_feasible_falls_back_to_the_best_available_site() -> Non
 
 
 def test_sq_edge__most_reputable_k_then_shortest_queue_never_the_cloud() -> None:
-    task = Task("T", mcycles=600, input_kb=6, output_kb=6, ram_gb=2, offloadable=True)
     arrivals = [1.0, 30.0, 30.0, 30.0, 30.0, 30.0, 2.0, 0.0]
     view = make_view(
         [SiteKind.ER] * 7,
         arrivals=arrivals,
         up=[True] * 8,
         reputation=[100, 900, 800, 700, 600, 500, 950, 1_000],
-        task=task,
+        task=TASK,
     )
     queues = view.estimate.stages
     waiting = mm1_wait_s(queues.exec_rho, queues.exec_bg_s) + mm1_wait_s(
@@ -218,13 +217,12 @@ def test_policy_iteration__matches_value_iteration_on_a_small_mdp() -> None:
 
 
 def test_mdp__prefers_a_reliable_site_over_a_slightly_better_flaky_one() -> None:
-    task = Task("T", mcycles=600, input_kb=6, output_kb=6, ram_gb=2, offloadable=True)
     view = make_view(
         [SiteKind.EC, SiteKind.EC],
         arrivals=[0.0, 1.0, 0.0],
         up=[True, True, True],
         reputation=[500, 500, 500],
-        task=task,
+        task=TASK,
     )
     view.observed_up_share = np.array([0.05, 1.0, 1.0, 1.0])
     assert objective(view.estimate)[0] < objective(view.estimate)[1]
@@ -233,13 +231,12 @@ def test_mdp__prefers_a_reliable_site_over_a_slightly_better_flaky_one() -> None
 
 @pytest.mark.parametrize("policy", list(dmec.Policy))
 def test_dmec_adapters__the_registrys_choice_among_the_cells_servers(policy: dmec.Policy) -> None:
-    task = Task("T", mcycles=600, input_kb=6, output_kb=6, ram_gb=2, offloadable=True)
     view = make_view(
         [SiteKind.ER, SiteKind.EC, SiteKind.ED],
         arrivals=[5.0] * 4,
         up=[False] * 4,  # the DMEC policies do not know availability
         reputation=[500] * 4,
-        task=task,
+        task=TASK,
         seed=11,
     )
     decision = DmecAdapter(policy).decide(view)

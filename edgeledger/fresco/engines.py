@@ -77,9 +77,6 @@ class Engine(Protocol):
     @property
     def name(self) -> str: ...
 
-    @property
-    def reads_reputation(self) -> bool: ...
-
     def decide(self, view: DecisionView) -> Decision: ...
 
 
@@ -201,14 +198,14 @@ class SmtEngine:
     available site with the best objective (Algorithm 1's fallback)."""
 
     name: str
-    reads_reputation: bool
+    use_reputation: bool
     chooser: SmtChooser = field(default_factory=SmtChooser)
 
     def decide(self, view: DecisionView) -> Decision:
         cost = objective(view.estimate)
-        table = constraint_table(view, self.reads_reputation)
+        table = constraint_table(view, self.use_reputation)
         feasible = np.logical_and.reduce(list(table.values()))
-        threshold = reputation_threshold(view) if self.reads_reputation else None
+        threshold = reputation_threshold(view) if self.use_reputation else None
         survivors = np.flatnonzero(feasible)
         if len(survivors):
             shortlist = survivors[np.argsort(cost[survivors], kind="stable")[:SHORTLIST]]
@@ -223,11 +220,11 @@ class SmtEngine:
 
 
 def fresco() -> SmtEngine:
-    return SmtEngine("FRESCO", reads_reputation=True)
+    return SmtEngine("FRESCO", use_reputation=True)
 
 
 def minlp() -> SmtEngine:
-    return SmtEngine("MINLP", reads_reputation=False)
+    return SmtEngine("MINLP", use_reputation=False)
 
 
 # ---------------------------------------------------------------- baselines
@@ -239,7 +236,6 @@ class SqEdge:
     and edge only. It knows reputation, not whether a site is up now."""
 
     name: str = "SQ EDGE"
-    reads_reputation: bool = True
 
     def decide(self, view: DecisionView) -> Decision:
         edge = np.flatnonzero(np.isin(view.kind, [SiteKind.ED, SiteKind.EC, SiteKind.ER]))
@@ -290,7 +286,6 @@ class Mdp:
     site the last one ran on, if a is up; −MDP_FAILURE (the worst objective) if it is not."""
 
     name: str = "MDP"
-    reads_reputation: bool = False
 
     def decide(self, view: DecisionView) -> Decision:
         cost = objective(view.estimate)
@@ -315,7 +310,6 @@ class DmecAdapter:
     capacities only; a task that cannot leave the device runs locally."""
 
     policy: dmec.Policy
-    reads_reputation: bool = False
 
     @property
     def name(self) -> str:

@@ -52,7 +52,6 @@ class FirstServer:
     """Always the first remote candidate: makes the test's failures predictable."""
 
     name: str = "first"
-    reads_reputation: bool = False
 
     def decide(self, view: DecisionView) -> Decision:
         servers = view.candidates[view.kind != SiteKind.MOBILE]

@@ -101,8 +101,9 @@ def reputation_threshold(view: DecisionView) -> int:
     return kth_highest(view.reputation[remote].tolist(), REPUTATION_RANK)
 
 
-def constraint_table(view: DecisionView, use_reputation: bool) -> dict[str, np.ndarray]:
-    """Every constraint of the model, per candidate (True = satisfied)."""
+def constraint_table(view: DecisionView, threshold: int | None) -> dict[str, np.ndarray]:
+    """Every constraint of the model, per candidate (True = satisfied); with a reputation
+    `threshold`, also the score constraint (None: MINLP, no reputation)."""
     est, task = view.estimate, view.task
     response = est.response_s
     local = view.kind == SiteKind.MOBILE
@@ -116,8 +117,8 @@ def constraint_table(view: DecisionView, use_reputation: bool) -> dict[str, np.n
         "storage": est.free_storage_gb >= task.storage_gb,
         "offloadable": local | task.offloadable,
     }
-    if use_reputation:
-        table["reputation"] = local | (view.reputation >= reputation_threshold(view))
+    if threshold is not None:
+        table["reputation"] = local | (view.reputation >= threshold)
     return table
 
 
@@ -203,9 +204,9 @@ class SmtEngine:
 
     def decide(self, view: DecisionView) -> Decision:
         cost = objective(view.estimate)
-        table = constraint_table(view, self.use_reputation)
-        feasible = np.logical_and.reduce(list(table.values()))
         threshold = reputation_threshold(view) if self.use_reputation else None
+        table = constraint_table(view, threshold)
+        feasible = np.logical_and.reduce(list(table.values()))
         survivors = np.flatnonzero(feasible)
         if len(survivors):
             shortlist = survivors[np.argsort(cost[survivors], kind="stable")[:SHORTLIST]]
@@ -320,7 +321,7 @@ class DmecAdapter:
         if not view.task.offloadable or not len(servers_at):
             return Decision(view.infrastructure.mobile)
         infra, sites = view.infrastructure, view.candidates[servers_at]
-        capacity = (infra.column("cores") * infra.column("cpu_mhz"))[sites]
+        capacity = infra.capacity_mcps()[sites]
         servers = [
             dmec.Server(NO_ACCOUNT, int(infra.x_km[s] * 1000), int(infra.y_km[s] * 1000), int(c))
             for s, c in zip(sites, capacity, strict=True)

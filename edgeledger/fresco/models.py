@@ -111,7 +111,7 @@ def stages(
 ) -> Stages:
     """The three queues of `task` on each of `sites` (indices into the infrastructure)."""
     kind = infrastructure.kind[sites]
-    capacity = (infrastructure.column("cores") * infrastructure.column("cpu_mhz"))[sites]
+    capacity = infrastructure.capacity_mcps()[sites]
     bandwidth = infrastructure.column("bandwidth_mhz")[sites] * 1e6
     rate = shannon_rate_bps(bandwidth, parameters.uplink_power_w, parameters.noise_w_per_hz)
     safe_rate = np.where(rate > 0, rate, 1.0)

@@ -86,6 +86,10 @@ class Infrastructure:
         table = np.array([getattr(SITE_CLASSES[SiteKind(k)], name) for k in range(len(SiteKind))])
         return table[self.kind]
 
+    def capacity_mcps(self) -> np.ndarray:
+        """Every site's processing capacity: all its cores at their clock, in M cycles/s."""
+        return self.column("cores") * self.column("cpu_mhz")
+
     def candidates(self, cell: int) -> np.ndarray:
         """The sites a device in `cell` can offload to: the cell's edge sites, the cloud and
         itself."""

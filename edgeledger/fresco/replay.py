@@ -12,7 +12,6 @@ goes back to the snapshot.
 from __future__ import annotations
 
 import multiprocessing
-import site
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -26,7 +25,7 @@ from edgeledger.chain import anvil_node, connected, rolled_back
 from edgeledger.deploy import deploy_reputation
 from edgeledger.dmec.replay import synthetic_address
 from edgeledger.errors import EdgeledgerError
-from edgeledger.fresco.applications import APPLICATIONS_DIR, BUILT_IN, Application, load_application
+from edgeledger.fresco.applications import BUILT_IN, Application, built_in, load_application
 from edgeledger.fresco.availability import Timeline, load_avt
 from edgeledger.fresco.client import ReputationClient
 from edgeledger.fresco.engines import (
@@ -34,6 +33,7 @@ from edgeledger.fresco.engines import (
     DecisionView,
     Engine,
     all_engines,
+    fresco,
     timed_decide,
 )
 from edgeledger.fresco.models import Load
@@ -70,15 +70,14 @@ class FrescoReplayConfig:
     block_time_applications: int = 10
 
     @classmethod
-    def paper(cls, **changes: Any) -> FrescoReplayConfig:
+    def paper(cls) -> FrescoReplayConfig:
         """100 applications in sequence, averaged over 100 runs, on both cores."""
-        base = cls(
+        return cls(
             runs=100,
             simulation=SimulationConfig(applications=100),
             workers=2,
             sweep_decisions=100,
         )
-        return replace(base, **changes)
 
     def check(self) -> None:
         unknown = set(self.engines) - set(ENGINE_NAMES)
@@ -102,7 +101,7 @@ class FrescoReplayConfig:
 def resolve_application(name: str) -> Application:
     """A built-in application by name, or an application file by path."""
     if name.lower() in BUILT_IN:
-        return load_application(APPLICATIONS_DIR / f"{name.lower()}.json")
+        return built_in(name.lower())
     path = Path(name)
     if not path.exists():
         raise EdgeledgerError(
@@ -298,13 +297,14 @@ def replay_runs(
             rows += replay_run(run, config, inputs, accounts)
             progress("FRESCO runs", run + 1, config.runs)
         return rows
-    # A spawned worker starts a fresh interpreter: give it this checkout's path explicitly.
+    # Spawned, not forked (forking a process that runs ape's threads can deadlock); a spawned
+    # child gets the parent's sys.path, so it imports this checkout's package.
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     workers = [
         context.Process(
             target=_worker,
-            args=(list(range(w, config.runs, config.workers)), config, results, _package_root()),
+            args=(list(range(w, config.runs, config.workers)), config, results),
         )
         for w in range(config.workers)
     ]
@@ -325,13 +325,8 @@ def replay_runs(
     return sorted(rows, key=lambda r: (r["run"], r["application"]))
 
 
-def _package_root() -> str:
-    return str(Path(__file__).resolve().parent.parent.parent)
-
-
-def _worker(runs: list[int], config: FrescoReplayConfig, results: Any, root: str) -> None:
+def _worker(runs: list[int], config: FrescoReplayConfig, results: Any) -> None:
     """One process: its own anvil, its runs, a message per run (rows, or a failure line)."""
-    site.addsitedir(root)
     try:
         from ape import accounts
         from ape.logging import logger
@@ -377,14 +372,22 @@ def decision_time_sweep(
                 {
                     "engine": engine.name,
                     "sites": sites,
-                    "decisions": len(times),
-                    "p50_ms": 1e3 * float(np.median(times)),
-                    "mean_ms": 1e3 * float(np.mean(times)),
-                    "p95_ms": 1e3 * float(np.percentile(times, 95)),
+                    **decision_time_ms(times),
                 }
             )
             progress("decision time", size_index * len(engines) + engine_index + 1, total)
     return rows
+
+
+def decision_time_ms(seconds: list[float]) -> dict[str, float]:
+    """How many decisions, and their p50, mean and p95 in milliseconds."""
+    ms = 1e3 * np.asarray(seconds)
+    return {
+        "decisions": len(ms),
+        "p50_ms": float(np.median(ms)),
+        "mean_ms": float(ms.mean()),
+        "p95_ms": float(np.percentile(ms, 95)),
+    }
 
 
 def _sweep_view(
@@ -447,7 +450,7 @@ def _timed_fresco(
 ) -> dict[str, Any]:
     contract, nodes = deploy_for(world, accounts[0], accounts[1])
     client = ReputationClient(contract, accounts[1], nodes, batch_size=256, flush_interval_s=0.5)
-    engine = next(e for e in all_engines() if e.name == "FRESCO")
+    engine = fresco()
     started = time.perf_counter()
     if background:
         client.start()
@@ -457,10 +460,7 @@ def _timed_fresco(
     decisions = [t for app in result.applications for t in app.decision_times_s]
     return {
         "chain": label,
-        "decisions": len(decisions),
-        "p50_ms": 1e3 * float(np.median(decisions)),
-        "mean_ms": 1e3 * float(np.mean(decisions)),
-        "p95_ms": 1e3 * float(np.percentile(decisions, 95)),
+        **decision_time_ms(decisions),
         "simulation_wall_s": simulated_wall_s,
         "until_counted_wall_s": time.perf_counter() - started,
         "reports_counted": len(client.counted),

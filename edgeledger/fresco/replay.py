@@ -37,7 +37,7 @@ from edgeledger.fresco.engines import (
     timed_decide,
 )
 from edgeledger.fresco.models import Load
-from edgeledger.fresco.reputation import SCALE, ScoreBook, ScoreParameters, to_us
+from edgeledger.fresco.reputation import SCALE, scores_after, to_us
 from edgeledger.fresco.simulator import RunResult, SimulationConfig, World, build_world, simulate
 from edgeledger.fresco.sites import SiteKind, load_towers
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
@@ -195,13 +195,9 @@ def deploy_for(world: World, agent: Any, reporter: Any) -> tuple[Any, list[str]]
 def mirrored_mismatches(contract: Any, client: ReputationClient, nodes: list[str]) -> int:
     """Nodes whose on-chain score differs from the contract's arithmetic applied, in Python,
     to what the client got counted. 0 means the chain holds exactly what was reported."""
-    book = ScoreBook(ScoreParameters())
-    for node in nodes:
-        book.register(node)
-    for report in client.counted:
-        book.apply(report)
     on_chain = [int(v) for v in contract.getReputationScores(nodes)]
-    return sum(a != b for a, b in zip(on_chain, book.scores, strict=True))
+    expected = scores_after(nodes, client.counted)
+    return sum(a != b for a, b in zip(on_chain, expected, strict=True))
 
 
 # ---------------------------------------------------------------- one run

@@ -7,7 +7,7 @@ event log alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,6 +176,19 @@ def score_history(contract: Any, parameters: ScoreParameters, node: str) -> list
     book = ScoreBook(parameters)
     key = node.lower()
     return [step for index, step in _replay(contract, book, 0) if book.indices.get(key) == index]
+
+
+def scores_after(
+    nodes: Sequence[str], reports: Iterable[Report], parameters: ScoreParameters | None = None
+) -> list[int]:
+    """The contract's scores of `nodes` (registered in this order, from the initial score)
+    after `reports`: what the chain must hold once it counted exactly these."""
+    book = ScoreBook(parameters or ScoreParameters())
+    for node in nodes:
+        book.register(node)
+    for report in reports:
+        book.apply(report)
+    return [book.score(node) for node in nodes]
 
 
 def kth_highest(scores: Iterable[int], k: int) -> int:

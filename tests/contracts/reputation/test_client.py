@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from edgeledger.fresco.client import ReputationClient
-from edgeledger.fresco.reputation import ScoreBook, ScoreParameters
+from edgeledger.fresco.reputation import scores_after
 
 MS = 1_000
 
@@ -19,15 +19,6 @@ def nodes(reputation: Any, agent: Any, accounts: Any) -> list[str]:
     for node in registered:
         reputation.registerNode(node, sender=agent)
     return registered
-
-
-def expected_scores(nodes: list[str], reports: list[Any]) -> list[int]:
-    book = ScoreBook(ScoreParameters())
-    for node in nodes:
-        book.register(node)
-    for r in reports:
-        book.apply(r)
-    return [book.score(n) for n in nodes]
 
 
 def queue_some(client: ReputationClient, nodes: list[str], count: int) -> list[Any]:
@@ -56,8 +47,8 @@ def test_flush__sends_batches_and_refreshes_the_copy(
     assert client.flush() == 5
 
     assert client.transactions == 3 and client.pending == []
-    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, reports)
-    assert list(client.scores().values()) == expected_scores(nodes, reports)
+    assert list(reputation.getReputationScores(nodes)) == scores_after(nodes, reports)
+    assert list(client.scores().values()) == scores_after(nodes, reports)
     assert reputation.lastTaskId(reporter) == reports[-1].task_id
 
 
@@ -80,7 +71,7 @@ def test_flush__a_failed_send_stays_queued_and_counts_once(
     assert client.flush() == 4
 
     assert calls[0] == calls[1]  # the same reports, the same task ids
-    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, reports)
+    assert list(reputation.getReputationScores(nodes)) == scores_after(nodes, reports)
 
 
 def test_flush__a_lost_receipt_is_not_counted_twice(
@@ -99,7 +90,7 @@ def test_flush__a_lost_receipt_is_not_counted_twice(
     assert client.flush() == 1
 
     assert len(client.counted) == 4
-    assert list(reputation.getReputationScores(nodes)) == expected_scores(
+    assert list(reputation.getReputationScores(nodes)) == scores_after(
         nodes, [*reports, client.counted[-1]]
     )
 
@@ -116,7 +107,7 @@ def test_flush__reports_on_an_unregistered_node_are_set_aside(
     assert [r.report for r in client.rejected] == [r for r in reports if r.node_index == 1]
     assert "is not registered" in client.rejected[0].reason
     kept = [r for r in reports if r.node_index != 1]
-    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, kept)
+    assert list(reputation.getReputationScores(nodes)) == scores_after(nodes, kept)
 
 
 def test_client__continues_above_the_last_counted_id(
@@ -139,7 +130,7 @@ def test_background_thread__sends_while_the_caller_goes_on(
     with ReputationClient(reputation, reporter, nodes, batch_size=4, flush_interval_s=0.05) as c:
         reports = queue_some(c, nodes, 10)  # returns at once; the thread sends
     assert c.pending == [] and len(c.counted) == 10
-    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, reports)
+    assert list(reputation.getReputationScores(nodes)) == scores_after(nodes, reports)
 
 
 def test_threshold__kth_highest_from_the_copy(
@@ -194,7 +185,7 @@ def test_queue_file__a_crash_loses_nothing_and_counts_nothing_twice(
     assert resumed.flush() == 3
     later = resumed.report(nodes[0], 5 * MS, 100 * MS, True)
     assert later.task_id == 6 and resumed.flush() == 1
-    assert list(reputation.getReputationScores(nodes)) == expected_scores(nodes, [*reports, later])
+    assert list(reputation.getReputationScores(nodes)) == scores_after(nodes, [*reports, later])
     assert ReputationClient(reputation, reporter, nodes, queue_path=queue).pending == []
 
 

@@ -18,7 +18,14 @@ import z3
 
 from edgeledger.dmec import policies as dmec
 from edgeledger.fresco.applications import Task
-from edgeledger.fresco.models import Estimate, Load, ModelParameters, estimate, mm1_wait_s
+from edgeledger.fresco.models import (
+    Estimate,
+    Load,
+    ModelParameters,
+    estimate,
+    link_rate_bps,
+    mm1_wait_s,
+)
 from edgeledger.fresco.reputation import kth_highest
 from edgeledger.fresco.sites import Infrastructure, SiteKind
 
@@ -333,8 +340,10 @@ class DmecAdapter:
             drone_x_m=int(view.device_xy_km[0] * 1000),
             drone_y_m=int(view.device_xy_km[1] * 1000),
         )
-        rates = view.estimate.stages.uplink_s[servers_at]
-        mean_rate_kb_per_s = max(1, int(np.mean(view.task.input_kb / rates)))
+        # The registry's mean link rate; positions and capacities are all a policy needs, so
+        # no queue estimate is computed.
+        rate_bps = link_rate_bps(sites, infra, view.parameters)
+        mean_rate_kb_per_s = max(1, int(np.mean(rate_bps) / 8_000))
         index = dmec.select(
             self.policy,
             servers,

@@ -61,6 +61,14 @@ def shannon_rate_bps(bandwidth_hz: np.ndarray, power_w: float, noise_w_per_hz: f
     return np.where(bandwidth > 0, rate, 0.0)
 
 
+def link_rate_bps(
+    sites: np.ndarray, infrastructure: Infrastructure, parameters: ModelParameters
+) -> np.ndarray:
+    """The Shannon rate of each site's link (0 for the device itself)."""
+    bandwidth = infrastructure.column("bandwidth_mhz")[sites] * 1e6
+    return shannon_rate_bps(bandwidth, parameters.uplink_power_w, parameters.noise_w_per_hz)
+
+
 def mm1_wait_s(utilization: np.ndarray, mean_service_s: np.ndarray) -> np.ndarray:
     """Mean time in an M/M/1 queue before service: ρ/(1 − ρ) · mean service time."""
     rho = np.clip(utilization, 0.0, MAX_UTILIZATION)
@@ -112,8 +120,7 @@ def stages(
     """The three queues of `task` on each of `sites` (indices into the infrastructure)."""
     kind = infrastructure.kind[sites]
     capacity = infrastructure.capacity_mcps()[sites]
-    bandwidth = infrastructure.column("bandwidth_mhz")[sites] * 1e6
-    rate = shannon_rate_bps(bandwidth, parameters.uplink_power_w, parameters.noise_w_per_hz)
+    rate = link_rate_bps(sites, infrastructure, parameters)
     safe_rate = np.where(rate > 0, rate, 1.0)
     arrivals, size_mean = load.arrival_per_s[sites], 1.0 / load.size_rate[sites]
     bg_bits = size_mean * parameters.background_kb * 8_000

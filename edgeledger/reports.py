@@ -46,3 +46,20 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def replace_section(path: Path, title: str, heading: str, body: str) -> Path:
+    """Write `## heading` + body into the markdown file at path, replacing that section if it
+    is there (up to the next `## `) and keeping every other one: several commands each own one
+    section of the same report (RELIABILITY.md). A new file starts with `# title`."""
+    text = path.read_text() if path.exists() else f"# {title}\n"
+    marker = f"## {heading}\n"
+    section = f"{marker}\n{body.strip()}\n"
+    start = text.find(marker)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(marker))
+        text = text[:start] + section + ("" if end < 0 else text[end:])
+    path.write_text(text)
+    return path

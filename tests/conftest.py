@@ -23,6 +23,7 @@ from edgeledger.deploy import (
     deploy_reputation,
 )
 from edgeledger.dmec.policies import Policy
+from edgeledger.reports import markdown_table, replace_section
 
 
 @pytest.fixture(scope="session")
@@ -195,20 +196,20 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
         terminalreporter.write_line(f"{name}: {sequences} sequences, {steps} steps")
     report = os.environ.get("EDGELEDGER_FUZZ_REPORT")
     if report:
-        lines = [
-            "# Reliability",
-            "",
-            f"Written by `make fuzz` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
-            f"pytest exit status {exitstatus} ({'all passed' if exitstatus == 0 else 'FAILED'}).",
-            "Each sequence starts from a chain snapshot; each step is one rule (one or more",
-            "transactions) whose outcome, custom error included, the model predicted.",
-            "",
-            "| state machine | sequences | steps |",
-            "|---|---|---|",
-            *[f"| {name} | {sequences:,} | {steps:,} |" for name, sequences, steps in rows],
-            "",
-        ]
-        Path(report).write_text("\n".join(lines))
+        body = "\n".join(
+            [
+                f"Written by `make fuzz` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; pytest exit "
+                f"status {exitstatus} ({'all passed' if exitstatus == 0 else 'FAILED'}).",
+                "Each sequence starts from a chain snapshot; each step is one rule (one or more",
+                "transactions) whose outcome, custom error included, the model predicted.",
+                "",
+                markdown_table(
+                    ["state machine", "sequences", "steps"],
+                    [(name, f"{sequences:,}", f"{steps:,}") for name, sequences, steps in rows],
+                ),
+            ]
+        )
+        replace_section(Path(report), "Reliability", "Stateful fuzzing", body)
 
 
 @pytest.fixture(scope="session")

@@ -49,10 +49,13 @@ lint: install
 bench: install
 	$(ENV) python benchmarks/run.py
 
-## Long hypothesis runs (tests marked `fuzzing`); the counts go to RELIABILITY.md. Not part
-## of `make test`.
+## Long hypothesis runs (tests marked `fuzzing`), then mutation testing (a seeded sample of
+## slither-mutate's mutants against each contract's tests); both write their section of
+## RELIABILITY.md. Not part of `make test`.
 fuzz: install
 	$(ENV) EDGELEDGER_FUZZ_REPORT=RELIABILITY.md ape test tests -m fuzzing --network ethereum:local:foundry
+	$(ENV) ape compile
+	$(ENV) python tools/mutation.py --mutants 60 --report RELIABILITY.md
 
 clean:
 	rm -rf .build results

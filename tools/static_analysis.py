@@ -61,11 +61,10 @@ def left_over(found: list[dict[str, Any]], accepted: dict[str, Any]) -> list[dic
     return [f for f in found if f["impact"] in BLOCKING or f["check"] not in accepted]
 
 
-def findings() -> list[dict[str, Any]]:
+def project_slither() -> Any:
+    """Slither over contracts/ (test doubles aside), compiled as ape compiles it."""
     from crytic_compile.platform import solc_standard_json as standard
     from slither import Slither
-    from slither.detectors import all_detectors
-    from slither.detectors.abstract_detector import AbstractDetector
 
     settings = _settings()
     unit = standard.SolcStandardJson()
@@ -80,13 +79,20 @@ def findings() -> list[dict[str, Any]]:
     standard.add_evm_version(unit.to_dict(), settings["evm_version"])
     standard.add_via_ir(unit.to_dict(), settings["via_ir"])
     os.chdir(ROOT)  # source names are relative to the project, as ape compiles them
-    slither = Slither(
+    return Slither(
         unit,
         solc=_compiler(),
         solc_remaps=settings["import_remapping"],
         solc_disable_warnings=True,
         filter_paths=["node_modules"],
     )
+
+
+def findings() -> list[dict[str, Any]]:
+    from slither.detectors import all_detectors
+    from slither.detectors.abstract_detector import AbstractDetector
+
+    slither = project_slither()
     for _, detector in inspect.getmembers(all_detectors, inspect.isclass):
         if issubclass(detector, AbstractDetector):
             slither.register_detector(detector)

@@ -1,0 +1,291 @@
+"""Mutation testing: do the tests notice when a contract is subtly wrong?
+
+Mutants come from slither-mutate's generators (all 15 operators: revert and comment
+replacement, relational/arithmetic/logical operator swaps, literal changes, removed modifiers,
+...), over every contract in contracts/ except the test doubles. A seeded sample of them is
+tested (all of them with `--mutants 0`): each is written into a scratch copy of the project,
+compiled by ape (a mutant that does not compile is not counted), and the tests that exercise
+that source file run with `-x` and a time limit. A failing test, or a run over the time limit,
+kills the mutant; a green run means it survived. The kill share and every survivor go to a
+section of RELIABILITY.md.
+
+    python tools/mutation.py [--mutants 60] [--seed 8] [--timeout 600] [--report RELIABILITY.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from static_analysis import ROOT, project_slither
+
+sys.path.insert(0, str(ROOT))
+from edgeledger.reports import markdown_table, replace_section
+
+# The tests that exercise each source file, quick unit tests first so `-x` stops early.
+SUITES = {
+    "ReputationManager.sol": [
+        "tests/contracts/reputation/test_reputation.py",
+        "tests/contracts/reputation/test_reputation_properties.py",
+        "tests/contracts/identity",
+        "tests/contracts/reputation/test_client.py",
+        "tests/contracts/reputation/test_reputation_stateful.py",
+    ],
+    "CollaborationMarket.sol": [
+        "tests/contracts/market/test_market.py",
+        "tests/contracts/identity",
+        "tests/contracts/market/test_market_stateful.py",
+    ],
+    "ReputationAwarePolicy.sol": [
+        "tests/contracts/identity",
+        "tests/contracts/dmec/test_policies.py",
+    ],
+}
+SUITES["ProofOfWorkVerifier.sol"] = SUITES["QuorumVerifier.sol"] = SUITES["CollaborationMarket.sol"]
+# The registry, its libraries and the other policies.
+REGISTRY_SUITE = [
+    "tests/contracts/dmec/test_policies.py",
+    "tests/contracts/dmec/test_registration.py",
+    "tests/contracts/dmec/test_tasks.py",
+    "tests/contracts/dmec/test_audit.py",
+    "tests/contracts/identity",
+    "tests/contracts/dmec/test_registry_stateful.py",
+]
+
+
+def common_prefix_length(first: str, second: str) -> int:
+    return next(
+        (i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b),
+        min(len(first), len(second)),
+    )
+
+
+@dataclass(frozen=True)
+class Mutant:
+    file: str  # relative to the project
+    line: int
+    operator: str
+    start: int  # byte offsets in the file
+    end: int
+    old: str
+    new: str
+
+    def apply(self, source: bytes) -> bytes:
+        return source[: self.start] + self.new.encode() + source[self.end :]
+
+    def describe(self) -> str:
+        """The changed text only (some operators patch a whole function or contract)."""
+        prefix = common_prefix_length(self.old, self.new)
+        suffix = common_prefix_length(self.old[prefix:][::-1], self.new[prefix:][::-1])
+        old, new = (  # a little unchanged context on both sides
+            " ".join(text[max(prefix - 15, 0) : max(len(text) - suffix, prefix) + 15].split())
+            for text in (self.old, self.new)
+        )
+        return f"`{old[:80]}` → `{new[:80]}`"
+
+
+def generate() -> list[Mutant]:
+    """Every mutant slither-mutate's operators make of the project's contracts."""
+    from slither.tools.mutator.mutators import all_mutators
+    from slither.tools.mutator.mutators.abstract_mutator import AbstractMutator
+
+    operators = [
+        cls
+        for cls in vars(all_mutators).values()
+        if isinstance(cls, type) and issubclass(cls, AbstractMutator) and cls is not AbstractMutator
+    ]
+    slither = project_slither()
+    mutants: set[Mutant] = set()
+    with tempfile.TemporaryDirectory() as scratch:
+        for unit in slither.compilation_units:
+            for contract in unit.contracts:
+                path = Path(contract.source_mapping.filename.absolute)
+                if contract.is_interface or (ROOT / "contracts") not in path.parents:
+                    continue
+                for operator in operators:
+                    mutator = operator(unit, 0, "", "", contract, None, False, Path(scratch), [])
+                    try:
+                        made = mutator._mutate()
+                    except Exception as error:  # slither-mutate itself logs these and goes on
+                        print(f"note: {operator.NAME} made nothing of {contract.name}: {error}")
+                        continue
+                    for patches in made.get("patches", {}).values():
+                        for patch in patches:
+                            # The line of the first changed byte, not of the patch's start.
+                            changed = patch["start"] + common_prefix_length(
+                                patch["old_string"], patch["new_string"]
+                            )
+                            mutants.add(
+                                Mutant(
+                                    file=str(path.relative_to(ROOT)),
+                                    line=path.read_bytes()[:changed].count(b"\n") + 1,
+                                    operator=operator.NAME,
+                                    start=patch["start"],
+                                    end=patch["end"],
+                                    old=patch["old_string"],
+                                    new=patch["new_string"],
+                                )
+                            )
+    return sorted(mutants, key=lambda m: (m.file, m.start, m.operator, m.new))
+
+
+def suite(file: str) -> list[str]:
+    return SUITES.get(Path(file).name, REGISTRY_SUITE)
+
+
+def scratch_project(into: Path) -> Path:
+    """A copy of what ape needs to compile and test, with the compile cache."""
+    for name in ("contracts", "interfaces", "tests", ".build"):
+        if (ROOT / name).exists():
+            shutil.copytree(ROOT / name, into / name, symlinks=True)
+    for name in ("ape-config.yaml", "pyproject.toml"):
+        shutil.copy2(ROOT / name, into / name)
+    (into / "node_modules").symlink_to(ROOT / "node_modules")
+    return into
+
+
+def ape(project: Path, *args: str, timeout_s: float) -> subprocess.CompletedProcess[str] | None:
+    try:
+        return subprocess.run(
+            ["ape", *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def verdict(project: Path, mutant: Mutant, timeout_s: float) -> str:
+    """'killed', 'killed (time limit)', 'survived' or 'does not compile'."""
+    path = project / mutant.file
+    original = path.read_bytes()
+    path.write_bytes(mutant.apply(original))
+    try:
+        compiled = ape(project, "compile", timeout_s=timeout_s)
+        if compiled is None or compiled.returncode != 0:
+            return "does not compile"
+        tests = ape(
+            project,
+            "test",
+            *suite(mutant.file),
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--network",
+            "ethereum:local:foundry",
+            timeout_s=timeout_s,
+        )
+        if tests is None:
+            return "killed (time limit)"
+        if tests.returncode == 0:
+            return "survived"
+        if tests.returncode == 1:  # pytest: some test failed
+            return "killed"
+        raise RuntimeError(
+            f"ape test could not run ({tests.returncode}) for {mutant.file}:{mutant.line}: "
+            f"{(tests.stderr or tests.stdout).strip().splitlines()[-1:]}"
+        )
+    finally:
+        path.write_bytes(original)
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval: how far a sampled share may be from the whole population's."""
+    if trials == 0:
+        return 0.0, 1.0
+    share = successes / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    spread = z * math.sqrt(share * (1 - share) / trials + z * z / (4 * trials * trials))
+    spread /= 1 + z * z / trials
+    return max(centre - spread, 0.0), min(centre + spread, 1.0)
+
+
+def report(results: list[tuple[Mutant, str]], generated: int, seed: int, minutes: float) -> str:
+    counted = [(m, v) for m, v in results if v != "does not compile"]
+    killed = sum(v.startswith("killed") for _, v in counted)
+    share = killed / len(counted) if counted else 0.0
+    by_file: dict[str, Counter[str]] = {}
+    for mutant, result in counted:
+        by_file.setdefault(mutant.file, Counter())[result.split()[0]] += 1
+    low, high = wilson_interval(killed, len(counted))
+    survivors = [(m.file, m.line, m.operator, m.describe()) for m, v in counted if v == "survived"]
+    return "\n".join(
+        [
+            f"Written by `make fuzz` (`python tools/mutation.py`) on "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {minutes:.0f} min.",
+            f"slither-mutate's 15 operators made {generated} mutants of contracts/; a sample of "
+            f"{len(results)} (seed {seed}) was tested, {len(results) - len(counted)} did not "
+            f"compile. **{killed} of {len(counted)} compiled mutants killed: {share:.0%}** "
+            f"(95% interval for all {generated}: {low:.0%}–{high:.0%}).",
+            "A mutant is killed when a test of its source file fails (or the tests exceed the "
+            "time limit).",
+            "",
+            markdown_table(
+                ["file", "tested", "killed", "survived"],
+                [
+                    (f, sum(c.values()), c["killed"], c["survived"])
+                    for f, c in sorted(by_file.items())
+                ],
+            ),
+            "",
+            "Survivors (each is a change no test notices; equivalent mutants, such as a",
+            "change to a bound no input reaches, cannot be killed):",
+            "",
+            markdown_table(["file", "line", "operator", "change"], survivors)
+            if survivors
+            else "none",
+        ]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mutants", type=int, default=60, help="how many to test; 0: all")
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
+    parser.add_argument("--report", type=Path, help="write the results into this markdown file")
+    args = parser.parse_args()
+    if args.mutants < 0:
+        print("error: --mutants must be 0 (all) or more", file=sys.stderr)
+        return 2
+
+    started = time.monotonic()
+    mutants = generate()
+    chosen = mutants
+    if 0 < args.mutants < len(mutants):
+        chosen = sorted(random.Random(args.seed).sample(mutants, args.mutants), key=mutants.index)
+    print(f"{len(mutants)} mutants generated; testing {len(chosen)}", flush=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="edgeledger-mutants-") as scratch:
+        project = scratch_project(Path(scratch))
+        for number, mutant in enumerate(chosen, 1):
+            result = verdict(project, mutant, args.timeout)
+            results.append((mutant, result))
+            print(
+                f"[{number}/{len(chosen)}] {result:<18} {mutant.file}:{mutant.line} "
+                f"{mutant.operator} {mutant.describe()}",
+                flush=True,
+            )
+    text = report(results, len(mutants), args.seed, (time.monotonic() - started) / 60)
+    print(text)
+    if args.report:
+        replace_section(args.report, "Reliability", "Mutation testing", text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,29 +2,95 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from edgeledger.errors import EdgeledgerError, first_line
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-@dataclass(frozen=True)
+
 class AnvilNode:
-    """A separately started anvil, reached by URI like any remote node."""
+    """A separately started anvil, reached by URI like any remote node.
 
-    uri: str
-    block_time_s: float | None
+    With `state_path`, anvil loads its state from that file when it starts and dumps it there
+    every `state_interval_s` (whole) seconds and on a clean exit: `kill()` (no dump, the worst case)
+    then `start()` brings the same chain back on the same port as of its last dump."""
+
+    def __init__(
+        self,
+        block_time_s: float | None = None,
+        state_path: Path | None = None,
+        state_interval_s: int = 1,
+        timeout_s: float = 20.0,
+    ) -> None:
+        binary = shutil.which("anvil")
+        if binary is None:
+            raise EdgeledgerError(
+                "anvil is not on PATH; run `make install` (npm @foundry-rs/anvil)"
+            )
+        self.block_time_s = block_time_s
+        self.port = free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.timeout_s = timeout_s
+        self.command = [binary, "--port", str(self.port), "--host", "127.0.0.1", "--silent"]
+        if block_time_s:
+            self.command += ["--block-time", str(block_time_s)]
+        if state_path is not None:
+            self.command += ["--state", str(state_path), "--state-interval", str(state_interval_s)]
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def network_choice(self) -> str:
         """The ape network choice that reaches this node."""
         return f"ethereum:local:{self.uri}"
+
+    def start(self) -> AnvilNode:
+        # Its own process group: npm's `anvil` is a node wrapper around the native binary, and
+        # a signal to the wrapper alone would leave the real node running.
+        self.process = subprocess.Popen(
+            self.command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.kill()
+                    raise EdgeledgerError(f"anvil did not start on port {self.port}") from None
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: the node dies at once, without dumping its state."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        """SIGTERM: a clean exit (anvil dumps its state if it keeps one)."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            self.process = None
 
 
 def free_port() -> int:
@@ -34,33 +100,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def anvil_node(block_time_s: float | None = None, timeout_s: float = 20.0) -> Iterator[AnvilNode]:
+def anvil_node(
+    block_time_s: float | None = None,
+    state_path: Path | None = None,
+    state_interval_s: int = 1,
+    timeout_s: float = 20.0,
+) -> Iterator[AnvilNode]:
     """Start anvil on a free loopback port (with a block time: a PoA-like chain); stop it after."""
-    binary = shutil.which("anvil")
-    if binary is None:
-        raise EdgeledgerError("anvil is not on PATH; run `make install` (npm @foundry-rs/anvil)")
-    port = free_port()
-    command = [binary, "--port", str(port), "--host", "127.0.0.1", "--silent"]
-    if block_time_s:
-        command += ["--block-time", str(block_time_s)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    node = AnvilNode(block_time_s, state_path, state_interval_s, timeout_s).start()
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise EdgeledgerError(f"anvil did not start on port {port}") from None
-                time.sleep(0.1)
-        yield AnvilNode(uri=f"http://127.0.0.1:{port}", block_time_s=block_time_s)
+        yield node
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        node.stop()
 
 
 @contextmanager
@@ -92,6 +143,31 @@ def connected(choice: str) -> Iterator[Any]:
         context.__exit__(None, None, None)
 
 
+def on_network(default: str = "ethereum:local:foundry") -> Callable[[F], F]:
+    """A `--network` option (an ape network choice or a node URI) for a CLI whose body runs
+    connected to it (`connected`): a bad choice or a dead node is one line, where ape's own
+    network option prints a traceback or every known ecosystem. Goes below
+    `exit_on_user_error`, which prints that line."""
+    import click
+
+    def decorate(function: F) -> F:
+        @click.option(
+            "--network",
+            "network_choice",
+            default=default,
+            show_default=True,
+            help="An ape network choice, or a node URI such as ethereum:local:http://127.0.0.1:8545.",
+        )
+        @functools.wraps(function)
+        def run_connected(*args: Any, network_choice: str, **kwargs: Any) -> Any:
+            with connected(network_choice):
+                return function(*args, **kwargs)
+
+        return cast(F, run_connected)
+
+    return decorate
+
+
 @contextmanager
 def rolled_back() -> Iterator[None]:
     """Run the body, then put the chain back as it was (anvil's evm_snapshot/evm_revert, which
@@ -104,3 +180,23 @@ def rolled_back() -> Iterator[None]:
     finally:
         if not chain.provider.make_request("evm_revert", [snapshot]):
             raise EdgeledgerError(f"the node could not revert to snapshot {snapshot}")
+
+
+def mined(tx_hash: Any, timeout_s: float) -> Any:
+    """The receipt of a transaction once a block holds it; raises EdgeledgerError if it
+    reverted or no block took it within `timeout_s` (dropped from the pool, or stuck). A send
+    is done only then: on a node that does not mine at once, ape hands back a receipt before
+    any block holds the transaction."""
+    from ape import chain
+    from web3.exceptions import TimeExhausted
+
+    hex_hash = tx_hash if isinstance(tx_hash, str) else "0x" + bytes(tx_hash).hex()
+    try:
+        receipt = chain.provider.web3.eth.wait_for_transaction_receipt(hex_hash, timeout=timeout_s)
+    except TimeExhausted:
+        raise EdgeledgerError(
+            f"transaction {hex_hash} was not mined within {timeout_s:g} s (dropped or stuck)"
+        ) from None
+    if receipt["status"] != 1:
+        raise EdgeledgerError(f"transaction {hex_hash} reverted in block {receipt['blockNumber']}")
+    return receipt

@@ -29,7 +29,9 @@ def exit_on_user_error(function: Callable[P, R]) -> Callable[P, R]:
         try:
             return function(*args, **kwargs)
         except EdgeledgerError as error:
-            print(f"error: {error}", file=sys.stderr)
+            # One line whatever it quotes: a file name may hold a line break.
+            message = " ".join(str(error).splitlines())
+            print(f"error: {message}", file=sys.stderr, flush=True)
             raise SystemExit(1) from None
 
     return wrapper

@@ -6,15 +6,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
 
 from edgeledger.blockedge.replay import PAPER, BlockedgeReplayConfig, run_blockedge_replay
+from edgeledger.chain import on_network
 from edgeledger.errors import exit_on_user_error
 from edgeledger.progress import stage_progress
 
 
-@click.command(cls=ConnectedProviderCommand)
-@network_option(default="ethereum:local:foundry")
+@click.command()
 @click.option(
     "--paper", is_flag=True, help="Bigger sizes: 4 block times, 8 stakeholders, 200 rounds."
 )
@@ -25,6 +24,7 @@ from edgeledger.progress import stage_progress
     "--out", type=click.Path(path_type=Path), default=Path("results/blockedge"), show_default=True
 )
 @exit_on_user_error
+@on_network()
 def cli(paper: bool, rounds: int | None, requests: int | None, seed: int, out: Path) -> None:
     from ape import accounts
 

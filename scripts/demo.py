@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
 
 from edgeledger.blockedge.replay import BlockedgeReplayConfig, run_blockedge_replay
+from edgeledger.chain import on_network
 from edgeledger.deploy import deploy_all
 from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
 from edgeledger.errors import exit_on_user_error
@@ -18,10 +18,10 @@ from edgeledger.progress import stage_progress
 from edgeledger.scenario import ScenarioConfig, run_scenario
 
 
-@click.command(cls=ConnectedProviderCommand)
-@network_option(default="ethereum:local:foundry")
+@click.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True)
 @exit_on_user_error
+@on_network()
 def cli(out: Path) -> None:
     from ape import accounts, chain
 

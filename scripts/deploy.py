@@ -28,11 +28,16 @@ def _account(alias: str | None, is_local: bool) -> Any:
             raise EdgeledgerError(
                 "a live network needs --account <alias> (import one with `ape accounts import`)"
             )
-        index = int(alias.split(":", 1)[1]) if alias else 0
-        return accounts.test_accounts[index]
+        index = alias.split(":", 1)[1] if alias else "0"
+        count = len(accounts.test_accounts)
+        if not (index.isascii() and index.isdigit() and int(index) < count):
+            raise EdgeledgerError(
+                f"--account {alias!r}: the local test accounts are test:0 to test:{count - 1}"
+            )
+        return accounts.test_accounts[int(index)]
     try:
         account = accounts.load(alias)
-    except (ApeException, IndexError, KeyError):
+    except (ApeException, IndexError, KeyError, ValueError):
         raise EdgeledgerError(
             f"no account named {alias!r}; import it with `ape accounts import {alias}`"
         ) from None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
 
+from edgeledger.chain import on_network
 from edgeledger.dmec.replay import PAPER, DmecReplayConfig, run_dmec_replay
 from edgeledger.errors import exit_on_user_error
 from edgeledger.progress import stage_progress
@@ -22,8 +22,7 @@ def _counts(text: str) -> tuple[int, ...]:
     return values
 
 
-@click.command(cls=ConnectedProviderCommand)
-@network_option(default="ethereum:local:foundry")
+@click.command()
 @click.option("--paper", is_flag=True, help="The paper's sizes: n up to 100, 20 repetitions.")
 @click.option("--tasks", "task_counts", help="Task counts n, e.g. 1,10,50.")
 @click.option("--servers", "server_counts", help="Server counts m, e.g. 3,16,64.")
@@ -35,6 +34,7 @@ def _counts(text: str) -> tuple[int, ...]:
     "--out", type=click.Path(path_type=Path), default=Path("results/dmec"), show_default=True
 )
 @exit_on_user_error
+@on_network()
 def cli(
     paper: bool,
     task_counts: str | None,

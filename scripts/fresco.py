@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
 
+from edgeledger.chain import on_network
 from edgeledger.errors import EdgeledgerError, exit_on_user_error
 from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
@@ -30,8 +30,7 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-@click.command(cls=ConnectedProviderCommand)
-@network_option(default="ethereum:local:foundry")
+@click.command()
 @click.option(
     "--paper", is_flag=True, help="The paper's sizes: 100 applications x 100 runs, 2 workers."
 )
@@ -72,6 +71,7 @@ def _sizes(text: str) -> tuple[int, ...]:
     "--out", type=click.Path(path_type=Path), default=Path("results/fresco"), show_default=True
 )
 @exit_on_user_error
+@on_network()
 def cli(
     paper: bool,
     runs: int | None,

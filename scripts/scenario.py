@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand, network_option
 
+from edgeledger.chain import on_network
 from edgeledger.errors import exit_on_user_error
 from edgeledger.progress import stage_progress
 from edgeledger.scenario import ScenarioConfig, run_scenario
@@ -16,8 +16,7 @@ from edgeledger.scenario import ScenarioConfig, run_scenario
 DEFAULT = ScenarioConfig()
 
 
-@click.command(cls=ConnectedProviderCommand)
-@network_option(default="ethereum:local:foundry")
+@click.command()
 @click.option("--servers", type=int, default=DEFAULT.servers, show_default=True)
 @click.option("--bad-servers", type=int, default=DEFAULT.bad_servers, show_default=True)
 @click.option("--rounds", type=click.IntRange(min=1), default=DEFAULT.rounds, show_default=True)
@@ -45,6 +44,7 @@ DEFAULT = ScenarioConfig()
     "--out", type=click.Path(path_type=Path), default=Path("results/scenario"), show_default=True
 )
 @exit_on_user_error
+@on_network()
 def cli(
     servers: int,
     bad_servers: int,

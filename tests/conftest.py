@@ -177,6 +177,16 @@ def stateful() -> Callable[[type[RuleBasedStateMachine], int, int], None]:
     return run
 
 
+# Per CLI: how generated command lines ended (reached the work, refused, usage error, done).
+CLI_OUTCOMES: dict[str, Counter[str]] = defaultdict(Counter)
+OUTCOMES = ("reached", "refused", "usage", "done")
+
+
+@pytest.fixture(scope="session")
+def cli_outcomes() -> dict[str, Counter[str]]:
+    return CLI_OUTCOMES
+
+
 def stateful_summary() -> list[tuple[str, int, int]]:
     """(machine, sequences, steps) for every state machine that ran."""
     return [
@@ -188,13 +198,37 @@ def stateful_summary() -> list[tuple[str, int, int]]:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
     """How many random sequences and steps each contract state machine survived; with
     EDGELEDGER_FUZZ_REPORT=<file> (`make fuzz`), also written there as markdown."""
+    report = os.environ.get("EDGELEDGER_FUZZ_REPORT")
+    if CLI_OUTCOMES:
+        header = ["command line", "generated", *OUTCOMES]
+        table = [
+            (f"`ape run {cli}`", sum(c.values()), *(c[o] for o in OUTCOMES))
+            for cli, c in sorted(CLI_OUTCOMES.items())
+        ]
+        terminalreporter.section("generated command lines")
+        for row in table:
+            terminalreporter.write_line(
+                ", ".join(f"{h} {v}" for h, v in zip(header, row, strict=True))
+            )
+        if report:
+            body = "\n".join(
+                [
+                    f"Written by `make fuzz` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; pytest "
+                    f"exit status {exitstatus}. Hypothesis command lines and generated input "
+                    "files (tests/e2e/test_cli_fuzz.py): each reached the command's work, or "
+                    "was refused with one `error:` line (exit 1) or click's one `Error:` line "
+                    "(exit 2); no traceback, no other exception.",
+                    "",
+                    markdown_table(header, table),
+                ]
+            )
+            replace_section(Path(report), "Reliability", "Bad input to the CLIs", body)
     rows = stateful_summary()
     if not rows:
         return
     terminalreporter.section("state machines")
     for name, sequences, steps in rows:
         terminalreporter.write_line(f"{name}: {sequences} sequences, {steps} steps")
-    report = os.environ.get("EDGELEDGER_FUZZ_REPORT")
     if report:
         body = "\n".join(
             [

@@ -21,7 +21,7 @@ from eth_utils import keccak
 
 from edgeledger.blockedge.actors import Detector, EdgeNode, Requester, TaskTerms
 from edgeledger.blockedge.market import solve
-from edgeledger.chain import anvil_node, connected
+from edgeledger.chain import anvil_node, connected, mined
 from edgeledger.deploy import DeployParameters, deploy_blockedge
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
 
@@ -108,7 +108,7 @@ def negotiation_times(
                     for j, b in enumerate(bidders)
                 ]
                 for h in hashes:
-                    web3.eth.wait_for_transaction_receipt(h, timeout=60)
+                    mined(h, timeout_s=60)
                 # Close as soon as the next block is past the deadline.
                 while chain.blocks.head.timestamp < posted.bidding_deadline:
                     time.sleep(block_time / 10)

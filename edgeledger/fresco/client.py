@@ -9,23 +9,29 @@ reporter. That makes every retry safe: after a failed or dropped transaction the
 the contract for the reporter's last counted id and re-sends only what is above it, so a report
 is counted exactly once however often its batch was sent.
 
-With `queue_path`, the queue is also a file, rewritten atomically whenever it changes: a client
-started on the same file after a crash takes the unsent reports back, drops those the contract
-counted meanwhile (a batch mined just before the crash) and sends the rest, so a crash loses
-nothing and counts nothing twice.
+The chain is the judge of what was counted, not the client's memory. Before each flush the
+client reads the reporter's last counted id; if it is below what the client saw counted, the node
+came back from an older state (anvil restarted from its last dump, a reorg) and the reports it
+forgot go back into the queue. A node that cannot be reached leaves everything queued
+(`last_error` says why) until a later flush.
+
+With `queue_path`, every report is also appended to a journal file (one JSON line each) before
+`report` returns: a client started on the same file after a crash of its process takes back every
+report above the contract's last counted id and sends them, so a crash loses nothing and counts
+nothing twice.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from edgeledger.chain import mined
 from edgeledger.errors import first_line
 from edgeledger.fresco.reputation import Report, kth_highest
 
@@ -52,6 +58,7 @@ class ReputationClient:
         flush_interval_s: float = 1.0,
         transport: Transport | None = None,
         queue_path: Path | None = None,
+        receipt_timeout_s: float = 120.0,
     ) -> None:
         if not 1 <= batch_size <= 256:
             raise ValueError(f"batch_size {batch_size} is outside 1..256 (the contract's bound)")
@@ -64,6 +71,7 @@ class ReputationClient:
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
         self.transport = transport or self._send
+        self.receipt_timeout_s = receipt_timeout_s
         self._lock = threading.Lock()
         self._pending: list[Report] = []
         self.queue_path = queue_path
@@ -74,6 +82,7 @@ class ReputationClient:
         self.rejected: list[RejectedReport] = []
         self.last_error: str | None = None
         self.transactions = 0
+        self.rewound = 0  # counted reports the node forgot (it came back from older state)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -117,9 +126,9 @@ class ReputationClient:
                 succeeded=succeeded,
             )
             report.packed()  # refuse a malformed report now, not in the background
+            self._journal(report)
             self._next_task_id += 1
             self._pending.append(report)
-            self._persist()
             full = len(self._pending) >= self.batch_size
         if full:
             self._wake.set()
@@ -137,8 +146,13 @@ class ReputationClient:
 
         A batch that fails stays queued (the next flush retries it) unless the contract refuses
         one of its nodes, in which case that node's reports move to `rejected` and the rest is
-        retried at once.
+        retried at once. A node that cannot be reached keeps everything queued.
         """
+        try:
+            self._rewind()
+        except Exception as error:  # the node is unreachable: try again at the next flush
+            self.last_error = first_line(error)
+            return 0
         counted = 0
         while True:
             with self._lock:
@@ -151,23 +165,39 @@ class ReputationClient:
                 self.last_error = first_line(error)
                 if self._drop_unregistered(error):
                     continue
-                counted += self._reconcile()
+                try:
+                    counted += self._reconcile()
+                except Exception as unreachable:
+                    self.last_error = first_line(unreachable)
                 break
             self.transactions += 1
             counted += self._settle(len(batch))
         if counted:
-            self.refresh_scores()  # once for the whole flush, not per batch
+            try:
+                self.refresh_scores()  # once for the whole flush, not per batch
+            except Exception as error:
+                self.last_error = first_line(error)
         return counted
 
     def _send(self, words: list[int]) -> Any:
-        return self.contract.updateNodeReputation(words, sender=self.reporter)
+        receipt = self.contract.updateNodeReputation(words, sender=self.reporter)
+        return mined(receipt.txn_hash, self.receipt_timeout_s)
 
     def _settle(self, count: int) -> int:
         with self._lock:
             done, self._pending = self._pending[:count], self._pending[count:]
             self.counted.extend(done)
-            self._persist()
         return len(done)
+
+    def _rewind(self) -> None:
+        """Counted reports the chain no longer holds go back to the front of the queue."""
+        last = int(self.contract.lastTaskId(self.reporter))
+        with self._lock:
+            forgotten = [r for r in self.counted if r.task_id > last]
+            if forgotten:
+                self.counted = self.counted[: len(self.counted) - len(forgotten)]
+                self._pending = forgotten + self._pending
+                self.rewound += len(forgotten)
 
     def _reconcile(self) -> int:
         """After a failure or a lost receipt: what the contract counted leaves the queue."""
@@ -183,38 +213,38 @@ class ReputationClient:
         with self._lock:
             refused = [r for r in self._pending if r.node_index == index]
             self._pending = [r for r in self._pending if r.node_index != index]
-            self._persist()
         reason = f"node {self._addresses.get(index, index)} (index {index}) is not registered"
         self.rejected.extend(RejectedReport(r, reason) for r in refused)
         return bool(refused)
 
-    # ------------------------------------------------------------ the queue on disk
+    # ------------------------------------------------------------ the journal on disk
 
-    def _persist(self) -> None:
-        """Write the queue (caller holds the lock): a temporary file, then an atomic rename,
-        so a crash leaves the old queue or the new one, never half of one."""
+    def _journal(self, report: Report) -> None:
+        """Append the report (caller holds the lock) and make it durable before `report`
+        returns; a crash mid-write leaves at most a torn last line, which `_resume` ignores
+        (that report was never handed back to the caller)."""
         if self.queue_path is None:
             return
         self.queue_path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", dir=self.queue_path.parent, delete=False, suffix=".tmp"
-        ) as handle:
-            json.dump([asdict(r) for r in self._pending], handle)
+        with self.queue_path.open("a") as handle:
+            handle.write(json.dumps(asdict(report)) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, self.queue_path)
 
     def _resume(self, path: Path, last_counted: int) -> None:
-        """Take back a crashed client's queue; what the contract counted is done."""
+        """Take back a crashed client's reports; what the contract counted is done."""
+        lines = path.read_text().split("\n")
+        if lines[-1]:  # no newline at the end: the write of the last report was torn
+            lines = lines[:-1]
         try:
-            saved = [Report(**entry) for entry in json.loads(path.read_text())]
+            saved = [Report(**json.loads(line)) for line in lines if line]
         except (ValueError, TypeError) as error:
-            raise ValueError(f"{path} is not a report queue ({error}); move it away") from None
-        self._pending = saved
+            raise ValueError(f"{path} is not a report journal ({error}); move it away") from None
         if saved:
             self._next_task_id = max(self._next_task_id, saved[-1].task_id + 1)
-        # Task ids rise through the queue, so what was counted is a prefix of it.
-        self._settle(sum(1 for r in saved if r.task_id <= last_counted))
+        # Task ids rise through the journal, so what was counted is a prefix of it.
+        self._pending = [r for r in saved if r.task_id > last_counted]
+        self.counted = [r for r in saved if r.task_id <= last_counted]
 
     # ------------------------------------------------------------ background thread
 
@@ -248,7 +278,10 @@ class ReputationClient:
         while not self._stop.is_set():
             self._wake.wait(self.flush_interval_s)
             self._wake.clear()
-            self.flush()
+            try:
+                self.flush()
+            except Exception as error:  # the thread must outlive any one failure
+                self.last_error = first_line(error)
 
 
 def _refused_index(error: Exception) -> int | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from edgeledger.chain import anvil_node, connected, rolled_back
+from edgeledger.chain import anvil_node, connected, mined, rolled_back
 from edgeledger.deploy import deploy_reputation
 from edgeledger.dmec.replay import synthetic_address
 from edgeledger.errors import EdgeledgerError
@@ -184,11 +184,7 @@ def deploy_for(world: World, agent: Any, reporter: Any) -> tuple[Any, list[str]]
         for node in nodes
     ]
     for tx_hash in hashes:
-        receipt = web3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
-        if receipt["status"] != 1:
-            raise EdgeledgerError(
-                f"registering a FRESCO site failed in transaction {tx_hash.hex()}"
-            )
+        mined(tx_hash, timeout_s=120)
     return contract, nodes
 
 

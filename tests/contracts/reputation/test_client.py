@@ -3,6 +3,7 @@ batches, and no failure, lost receipt or refused node counts a report twice or l
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -110,6 +111,56 @@ def test_flush__reports_on_an_unregistered_node_are_set_aside(
     assert list(reputation.getReputationScores(nodes)) == scores_after(nodes, kept)
 
 
+def test_flush__a_node_back_from_older_state_gets_the_forgotten_reports_again(
+    reputation: Any, reporter: Any, nodes: list[str], chain: Any
+) -> None:
+    """anvil restarted from its last dump has forgotten the batches mined after it; the client
+    notices before it sends more (which would leave a gap for ever) and sends them again."""
+    client = ReputationClient(reputation, reporter, nodes, batch_size=2)
+    kept = queue_some(client, nodes, 2)
+    assert client.flush() == 2
+    dump = chain.provider.make_request("evm_snapshot", [])
+    forgotten = queue_some(client, nodes, 3)
+    assert client.flush() == 3
+    assert chain.provider.make_request("evm_revert", [dump])  # the node is back as of its dump
+    assert int(reputation.lastTaskId(reporter)) == 2
+
+    later = client.report(nodes[2], 3 * MS, 100 * MS, False)
+    assert client.flush() == 4 and client.rewound == 3
+    assert client.counted == [*kept, *forgotten, later]
+    assert int(reputation.lastTaskId(reporter)) == 6
+    assert list(reputation.getReputationScores(nodes)) == scores_after(
+        nodes, [*kept, *forgotten, later]
+    )
+
+
+def test_flush__a_dropped_transaction_is_sent_again_with_the_same_nonce(
+    reputation: Any, reporter: Any, nodes: list[str], chain: Any
+) -> None:
+    """The node's pool loses the batch (anvil_dropAllTransactions) before any block holds it:
+    the wait for its receipt times out, the batch stays queued, and the next flush sends it
+    again with the nonce the dropped one had (nothing was mined, so none was used)."""
+    client = ReputationClient(reputation, reporter, nodes, receipt_timeout_s=2)
+    reports = queue_some(client, nodes, 3)
+    nonce = reporter.nonce
+    chain.provider.make_request("evm_setAutomine", [False])
+    try:
+        dropper = threading.Timer(
+            0.5, chain.provider.make_request, ("anvil_dropAllTransactions", [])
+        )
+        dropper.start()
+        assert client.flush() == 0
+        dropper.join()
+    finally:
+        chain.provider.make_request("evm_setAutomine", [True])
+    assert client.pending == reports and client.last_error
+    assert reporter.nonce == nonce and int(reputation.lastTaskId(reporter)) == 0
+
+    assert client.flush() == 3
+    assert client.counted == reports and reporter.nonce == nonce + 1
+    assert list(reputation.getReputationScores(nodes)) == scores_after(nodes, reports)
+
+
 def test_client__continues_above_the_last_counted_id(
     reputation: Any, reporter: Any, nodes: list[str]
 ) -> None:
@@ -163,7 +214,7 @@ def test_queue_file__a_crash_loses_nothing_and_counts_nothing_twice(
 ) -> None:
     """A client sends one batch, then crashes: one batch mined but its receipt never
     settled, three reports never sent. A new client on the same file sends exactly the rest."""
-    queue = tmp_path / "reports.json"
+    queue = tmp_path / "reports.jsonl"
 
     def crash_after_mining(words: list[int]) -> Any:
         reputation.updateNodeReputation(words, sender=reporter)
@@ -192,13 +243,20 @@ def test_queue_file__a_crash_loses_nothing_and_counts_nothing_twice(
 def test_queue_file__unsent_reports_survive_and_a_bad_file_is_refused(
     reputation: Any, reporter: Any, nodes: list[str], tmp_path: Any
 ) -> None:
-    queue = tmp_path / "reports.json"
+    queue = tmp_path / "reports.jsonl"
     first = ReputationClient(reputation, reporter, nodes, queue_path=queue)
     reports = queue_some(first, nodes, 3)
     second = ReputationClient(reputation, reporter, nodes, queue_path=queue)  # first died
     assert second.pending == reports
     assert second.report(nodes[1], 1 * MS, 100 * MS, True).task_id == 4
 
-    queue.write_text("{not json")
-    with pytest.raises(ValueError, match="is not a report queue"):
+    # A torn last line (the process died inside `report`) was never a report; anything
+    # else that is not a journal is refused.
+    queue.write_text(queue.read_text() + '{"node_index": 0, "ta')
+    assert ReputationClient(reputation, reporter, nodes, queue_path=queue).pending == [
+        *reports,
+        second.pending[-1],
+    ]
+    queue.write_text("{not json\n")
+    with pytest.raises(ValueError, match="is not a report journal"):
         ReputationClient(reputation, reporter, nodes, queue_path=queue)

@@ -322,6 +322,17 @@ def test_finalize__proof_of_work_cheater_is_slashed(
         market.finalize(request_id, sender=requester)
 
 
+def test_close__a_node_that_wins_again_accumulates_its_record(
+    won: Callable[..., int], market: Any, bidders: list[Any]
+) -> None:
+    """Allocations, credited incentives and stakes add up over tasks (a mutant that toggled
+    the allocation count survived the one-task tests)."""
+    won()
+    won()
+    assert market.reputationOf(bidders[0]) == (0, 2, 2 * INCENTIVE, 2 * DEPOSIT)
+    assert market.creditOf(bidders[0]) == 2 * INCENTIVE
+
+
 def test_finalize__honest_winner_is_refunded_despite_accusations(
     won: Callable[..., int],
     market: Any,

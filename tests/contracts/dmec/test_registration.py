@@ -320,6 +320,20 @@ def test_register_policy__rejects_non_contract_and_non_admin(
         registry.registerPolicy(dmec.policies[Policy.MCC], sender=outsider)
 
 
+def test_reverts__another_error_is_not_the_expected_one(
+    registry: Any, agent: Any, outsider: Any
+) -> None:
+    """tests/conftest.py makes `ape.reverts(Error)` mean that error, decoded or not."""
+    wrong = "expected the custom error PolicyNotContract"
+    # A decoded AccessControl error, then a view's undecoded UnknownPolicy.
+    with pytest.raises(AssertionError, match=wrong), ape.reverts(registry.PolicyNotContract):
+        registry.registerPolicy(outsider, sender=outsider)
+    with pytest.raises(AssertionError, match=wrong), ape.reverts(registry.PolicyNotContract):
+        registry.getPolicy(0)
+    with ape.reverts(registry.UnknownPolicy):
+        registry.getPolicy(0)
+
+
 def test_get_policy__unknown_id_reverts(registry: Any) -> None:
     for policy_id in (0, 5, 255):
         with ape.reverts(registry.UnknownPolicy, policyId=policy_id):

@@ -203,6 +203,17 @@ def verdict(project: Path, mutant: Mutant, timeout_s: float) -> str:
         path.write_bytes(original)
 
 
+def commit() -> str:
+    """The checkout's commit, marked when the working tree differs from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + (" + local changes" if git("status", "--porcelain") else "")
+
+
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
     """The Wilson score interval: how far a sampled share may be from the whole population's."""
     if trials == 0:
@@ -226,7 +237,8 @@ def report(results: list[tuple[Mutant, str]], generated: int, seed: int, minutes
     return "\n".join(
         [
             f"Written by `make fuzz` (`python tools/mutation.py`) on "
-            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {minutes:.0f} min.",
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {minutes:.0f} min, contracts and tests "
+            f"as of commit {commit()}.",
             f"slither-mutate's 15 operators made {generated} mutants of contracts/; a sample of "
             f"{len(results)} (seed {seed}) was tested, {len(results) - len(counted)} did not "
             f"compile. **{killed} of {len(counted)} compiled mutants killed: {share:.0%}** "

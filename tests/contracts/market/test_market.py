@@ -76,6 +76,17 @@ def test_post__invalid_terms_revert(
         market.postRequest(tuple(terms), value=1, sender=requester)
 
 
+def test_post__an_incentive_above_2_to_the_96_wei_reverts(
+    post: Callable[..., int], market: Any, requester: Any
+) -> None:
+    """Amounts are stored in 96 bits; the bound is out of reach of a test account's balance
+    unless the node gives it more (a mutant dropping the check survived without this)."""
+    requester.balance = 2**97
+    with ape.reverts(market.InvalidTerms, what="incentive above 2^96 wei"):
+        post(incentive=2**96)
+    assert market.getRequest(post(incentive=2**96 - 1)).incentive == 2**96 - 1
+
+
 # ---------------------------------------------------------------- placeBid and closeBidding
 
 

@@ -48,17 +48,17 @@ def test_fresco_replay__survives_its_node_killed_and_restarted_from_the_dump(
             agent, reporter = accounts[0], accounts[1]
             contract, nodes = deploy_for(world, agent, reporter)
 
-            # The replay reports from its background thread, starting just after a dump; the
-            # node dies once half the reports are counted, before it dumps again.
+            # The replay queues its reports; the client's thread sends them, starting just
+            # after a dump, and the node dies once half are counted, before it dumps again.
+            # (The thread starts after the simulation: Z3 once crashed the process while that
+            # thread ran beside a decision, see the README.)
             client = ReputationClient(
                 contract, reporter, nodes, batch_size=8, flush_interval_s=0.05, queue_path=journal
             )
+            simulate(world, fresco(), ChainReputation(client, nodes, background=True), 12)
+            reports = client.pending
             dumped_at = after_a_dump(state)
             client.start()
-            simulate(world, fresco(), ChainReputation(client, nodes, background=True), 12)
-            # (Read while the thread moves reports from one list to the other: by task id.)
-            by_id = {r.task_id: r for r in [*client.pending, *client.counted]}
-            reports = [by_id[task_id] for task_id in sorted(by_id)]
             wait_for(lambda: len(client.counted) >= len(reports) // 2, "half the reports")
             node.kill()
             counted_before_kill = len(client.counted)

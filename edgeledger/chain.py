@@ -38,7 +38,6 @@ class AnvilNode:
             raise EdgeledgerError(
                 "anvil is not on PATH; run `make install` (npm @foundry-rs/anvil)"
             )
-        self.block_time_s = block_time_s
         self.port = free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.timeout_s = timeout_s

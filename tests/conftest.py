@@ -236,9 +236,17 @@ def stateful_summary() -> list[tuple[str, int, int]]:
     ]
 
 
+def _written_by_make_fuzz(exitstatus: int) -> str:
+    return (
+        f"Written by `make fuzz` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; pytest exit "
+        f"status {exitstatus} ({'all passed' if exitstatus == 0 else 'FAILED'})."
+    )
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
-    """How many random sequences and steps each contract state machine survived; with
-    EDGELEDGER_FUZZ_REPORT=<file> (`make fuzz`), also written there as markdown."""
+    """How generated command lines ended per CLI, and how many random sequences and steps each
+    contract state machine survived; with EDGELEDGER_FUZZ_REPORT=<file> (`make fuzz`), each
+    also written there as a markdown section."""
     report = os.environ.get("EDGELEDGER_FUZZ_REPORT")
     if CLI_OUTCOMES:
         header = ["command line", "generated", *OUTCOMES]
@@ -254,8 +262,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
         if report:
             body = "\n".join(
                 [
-                    f"Written by `make fuzz` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; pytest "
-                    f"exit status {exitstatus}. Hypothesis command lines and generated input "
+                    _written_by_make_fuzz(exitstatus),
+                    "Hypothesis command lines and generated input "
                     "files (tests/e2e/test_cli_fuzz.py): each reached the command's work, or "
                     "was refused with one `error:` line (exit 1) or click's one `Error:` line "
                     "(exit 2); no traceback, no other exception.",
@@ -273,8 +281,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
     if report:
         body = "\n".join(
             [
-                f"Written by `make fuzz` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; pytest exit "
-                f"status {exitstatus} ({'all passed' if exitstatus == 0 else 'FAILED'}).",
+                _written_by_make_fuzz(exitstatus),
                 "Each sequence starts from a chain snapshot; each step is one rule (one or more",
                 "transactions) whose outcome, custom error included, the model predicted.",
                 "",

@@ -112,6 +112,7 @@ def generate() -> list[Mutant]:
                 path = Path(contract.source_mapping.filename.absolute)
                 if contract.is_interface or (ROOT / "contracts") not in path.parents:
                     continue
+                source = path.read_bytes()
                 for operator in operators:
                     mutator = operator(unit, 0, "", "", contract, None, False, Path(scratch), [])
                     try:
@@ -128,7 +129,7 @@ def generate() -> list[Mutant]:
                             mutants.add(
                                 Mutant(
                                     file=str(path.relative_to(ROOT)),
-                                    line=path.read_bytes()[:changed].count(b"\n") + 1,
+                                    line=source[:changed].count(b"\n") + 1,
                                     operator=operator.NAME,
                                     start=patch["start"],
                                     end=patch["end"],

@@ -123,6 +123,13 @@ def connected(choice: str) -> Iterator[Any]:
     from ape import networks
     from ape.exceptions import ApeException
 
+    if not choice.strip():
+        # ape would read it as its default network and start a node of its own: more likely
+        # an unset variable in a script than a choice.
+        raise EdgeledgerError(
+            "--network is empty; give an ape network choice (`ape networks list`) or a node "
+            "URI such as ethereum:local:http://127.0.0.1:8545"
+        )
     try:
         context = networks.parse_network_choice(choice)
     except ApeException as error:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from ape_cli import ape_run, assert_one_line_refusal
 
-from edgeledger.chain import anvil_node, free_port
+from edgeledger.chain import anvil_node, connected, free_port
+from edgeledger.errors import EdgeledgerError
 
 
 def run_deploy(*args: str) -> subprocess.CompletedProcess[str]:
@@ -62,6 +63,13 @@ def test_deploy__record_of_another_chain_refused(node_uri: str, tmp_path: Path) 
 def test_deploy__unknown_network(tmp_path: Path) -> None:
     result = run_deploy("--network", "ethereum:nowhere", "--deployments-dir", str(tmp_path))
     assert_one_line_refusal(result, "unknown network")
+
+
+@pytest.mark.parametrize("choice", ["", "  "])
+def test_connected__empty_network_refused(choice: str) -> None:
+    # ape would take it for its default network and start a node of its own (found by the fuzz)
+    with pytest.raises(EdgeledgerError, match="--network is empty"), connected(choice):
+        pass
 
 
 def test_deploy__unreachable_uri(tmp_path: Path) -> None:

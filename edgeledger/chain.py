@@ -174,18 +174,34 @@ def on_network(default: str = "ethereum:local:foundry") -> Callable[[F], F]:
     return decorate
 
 
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    """Run the body, then put the chain back as it was (anvil's evm_snapshot/evm_revert, which
-    any anvil answers, however ape reached it)."""
+def node_answers() -> bool:
+    """Whether the connected node answers a request now (a raw one: nothing ape caches)."""
     from ape import chain
 
-    snapshot = chain.provider.make_request("evm_snapshot", [])
     try:
-        yield
-    finally:
-        if not chain.provider.make_request("evm_revert", [snapshot]):
-            raise EdgeledgerError(f"the node could not revert to snapshot {snapshot}")
+        chain.provider.web3.provider.make_request("eth_blockNumber", [])
+    except Exception:
+        return False
+    return True
+
+
+def wait_for_node(timeout_s: float, poll_s: float = 0.5) -> bool:
+    """Wait until the connected node answers again (restarted, reachable again); False if it
+    did not within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not node_answers():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll_s)
+    return True
+
+
+def code_at(address: str) -> bool:
+    """Whether the chain holds a contract at `address` (a node restarted from an older state
+    may not)."""
+    from ape import chain
+
+    return bool(chain.provider.web3.eth.get_code(address))
 
 
 def mined(tx_hash: Any, timeout_s: float) -> Any:

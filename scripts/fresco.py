@@ -1,7 +1,10 @@
 """`ape run fresco`: FRESCO's evaluation replayed on a local chain. Every application x every
 decision engine, reputation on a deployed ReputationManager, decision time against the number
 of sites, and the same decisions on a chain with 4 s blocks. Writes CSV, PNG and summary.md to
---out. `--paper` runs the paper's sizes (100 applications x 100 runs) on both cores."""
+--out. `--paper` runs the paper's sizes (100 applications x 100 runs) on both cores.
+
+Finished (run, application, engine) units are kept in --out's units.jsonl until every output is
+written: after a crash, the same command resumes where it stopped."""
 
 from __future__ import annotations
 
@@ -68,6 +71,13 @@ def _sizes(text: str) -> tuple[int, ...]:
 @click.option("--sweep-sites", help="Site counts for the decision-time sweep, e.g. 10,100,1000.")
 @click.option("--seed", type=int, default=DEFAULT.seed, show_default=True)
 @click.option(
+    "--node-wait",
+    type=float,
+    default=DEFAULT.node_wait_s,
+    show_default=True,
+    help="Seconds to wait for a node that stopped answering before giving up (rerun to resume).",
+)
+@click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/fresco"), show_default=True
 )
 @exit_on_user_error
@@ -85,6 +95,7 @@ def cli(
     workers: int | None,
     sweep_sites: str | None,
     seed: int,
+    node_wait: float,
     out: Path,
 ) -> None:
     from ape import accounts
@@ -110,6 +121,7 @@ def cli(
         workers=workers if workers is not None else config.workers,
         sweep_sites=_sizes(sweep_sites) if sweep_sites else config.sweep_sites,
         seed=seed,
+        node_wait_s=node_wait,
     )
     # Before the progress bar: a refusal is one clean line.
     config.check()

@@ -2,29 +2,36 @@
 same worlds, with reputation on a deployed ReputationManager; decision time against the number
 of sites; and the same decisions on a chain with 4 s blocks, to show they never wait for one.
 
-Per run and application: one world, one ReputationManager with every remote site registered,
-then a chain snapshot; each engine runs from that snapshot (so each starts from the same
+The replay is made of units, one per (run, application, engine). A unit deploys its own
+ReputationManager with every remote site registered (so every engine starts from the same
 scores), sends its outcomes in one batch per application through the reputation client, and
-the on-chain scores are checked against the Python mirror of what was counted before the chain
-goes back to the snapshot.
+checks the on-chain scores against the Python mirror of what was counted. A finished unit's row
+goes to a journal in the output folder. So a replay whose node stops answering waits for it,
+then runs the unit it was in again on a new contract. A replay whose own process died resumes
+from the journal when started again with the same options. No unit is lost, and none counted
+twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edgeledger.chain import anvil_node, connected, mined, rolled_back
+from edgeledger.chain import anvil_node, code_at, connected, mined, node_answers, wait_for_node
 from edgeledger.deploy import deploy_reputation
 from edgeledger.dmec.replay import synthetic_address
-from edgeledger.errors import EdgeledgerError
+from edgeledger.errors import EdgeledgerError, first_line
 from edgeledger.fresco.applications import BUILT_IN, Application, built_in, load_application
 from edgeledger.fresco.availability import Timeline, load_avt
 from edgeledger.fresco.client import ReputationClient
@@ -68,6 +75,7 @@ class FrescoReplayConfig:
     mdp_sweep_limit: int = 1000  # MDP's policy iteration is O(n³): larger sizes are skipped
     block_time_s: float = 4.0
     block_time_applications: int = 10
+    node_wait_s: float = 60.0  # how long a unit waits for a node that stopped answering
 
     @classmethod
     def paper(cls) -> FrescoReplayConfig:
@@ -96,6 +104,8 @@ class FrescoReplayConfig:
             raise EdgeledgerError("workers must be at least 1")
         if any(n < 1 for n in self.sweep_sites):
             raise EdgeledgerError("every sweep size must be at least 1 site")
+        if not self.node_wait_s >= 0:
+            raise EdgeledgerError(f"the node wait must be 0 s or more, not {self.node_wait_s}")
 
 
 def resolve_application(name: str) -> Application:
@@ -200,6 +210,46 @@ def mirrored_mismatches(contract: Any, client: ReputationClient, nodes: list[str
 
 
 Inspect = Callable[[str, RunResult, Any, ReputationClient], None]
+UNIT_JOURNAL = "units.jsonl"  # in the output folder, until every output is written
+UnitKey = tuple[int, str, str]  # (run, application, engine)
+MAX_NODE_LOSSES = 5  # per unit: a node that keeps dying is reported, not waited for forever
+
+
+class NodeLost(Exception):
+    """The node stopped answering, or came back without some of a unit's transactions."""
+
+
+class UnitJournal:
+    """The rows of finished units, one fsynced JSON line each, tagged with the configuration
+    they belong to (worker processes append to the same file). Lines of another configuration
+    are ignored, not deleted; a torn last line is a unit that did not finish."""
+
+    def __init__(self, path: Path, config: FrescoReplayConfig) -> None:
+        self.path = path
+        # What changes results; the number of workers and the node wait do not.
+        settings = repr(replace(config, workers=1, node_wait_s=0.0))
+        self.tag = hashlib.sha256(settings.encode()).hexdigest()[:16]
+        self.done: dict[UnitKey, dict[str, Any]] = {}
+        if path.exists():
+            for line in path.read_text().split("\n")[:-1]:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if entry.get("config") == self.tag:
+                    row = entry["row"]
+                    self.done[(row["run"], row["application"], row["engine"])] = row
+
+    def add(self, row: dict[str, Any]) -> None:
+        line = json.dumps({"config": self.tag, "row": row}) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One write with O_APPEND: lines of several processes never interleave.
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, line.encode())
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def replay_run(
@@ -208,31 +258,83 @@ def replay_run(
     inputs: Inputs,
     accounts: list[Any],
     inspect: Inspect | None = None,
+    journal: UnitJournal | None = None,
 ) -> list[dict[str, Any]]:
-    """Every application and engine of run `run` on the connected chain; a row per pair.
-    `inspect(engine, result, contract, client)` sees the chain before it is restored."""
-    agent, reporter = accounts[0], accounts[1]
+    """Every application and engine of run `run` on the connected chain; a row per unit,
+    taken from `journal` if it holds that unit. `inspect(engine, result, contract, client)`
+    sees each unit's chain once its outcomes are counted."""
     rows = []
+    engines = _engines(config.engines)
     for a, application in enumerate(inputs.applications):
-        world = build_world(
-            application,
-            config.simulation,
-            world_seed(config, run, a),
-            inputs.towers_km,
-            inputs.trace,
-        )
-        contract, nodes = deploy_for(world, agent, reporter)
-        for engine in _engines(config.engines):
-            with rolled_back():
-                client = ReputationClient(contract, reporter, nodes, batch_size=256)
-                result = simulate(
-                    world, engine, ChainReputation(client, nodes), world_seed(config, run, a) + 1
-                )
-                mismatches = mirrored_mismatches(contract, client, nodes)
-                if inspect is not None:
-                    inspect(engine.name, result, contract, client)
-                rows.append(_run_row(run, application, result, client, mismatches))
+        seed = world_seed(config, run, a)
+        world: World | None = None
+        for engine in engines:
+            key = (run, application.name, engine.name)
+            if journal is not None and key in journal.done:
+                rows.append(journal.done[key])
+                continue
+            world = world or build_world(
+                application, config.simulation, seed, inputs.towers_km, inputs.trace
+            )
+            row = _through_node_losses(
+                partial(_replay_unit, run, application, world, seed, engine, accounts, inspect),
+                f"run {run}, {application.name}, {engine.name}",
+                config.node_wait_s,
+            )
+            if journal is not None:
+                journal.add(row)
+            rows.append(row)
     return rows
+
+
+def _replay_unit(
+    run: int,
+    application: Application,
+    world: World,
+    seed: int,
+    engine: Engine,
+    accounts: list[Any],
+    inspect: Inspect | None,
+) -> dict[str, Any]:
+    """One engine on one world, on a contract of its own; raises NodeLost if the node let it
+    down (the unit can then run again from the start: the simulation is seeded)."""
+    agent, reporter = accounts[0], accounts[1]
+    contract = None
+    try:
+        contract, nodes = deploy_for(world, agent, reporter)
+        client = ReputationClient(contract, reporter, nodes, batch_size=256)
+        result = simulate(world, engine, ChainReputation(client, nodes), seed + 1)
+        client.flush()  # what a flush during the simulation could not send
+        if client.pending:
+            raise NodeLost(f"{len(client.pending)} reports unsent: {client.last_error}")
+        sent = client.counted[-1].task_id if client.counted else 0
+        if int(contract.lastTaskId(reporter)) != sent:
+            raise NodeLost("the node forgot counted reports")
+        mismatches = mirrored_mismatches(contract, client, nodes)
+    except NodeLost:
+        raise
+    except Exception as error:
+        # Gone, or back from a state older than this unit's contract; anything else is a bug.
+        if not node_answers() or (contract is not None and not code_at(contract.address)):
+            raise NodeLost(first_line(error)) from error
+        raise
+    if inspect is not None:
+        inspect(engine.name, result, contract, client)
+    return _run_row(run, application, result, client, mismatches)
+
+
+def _through_node_losses(unit: Callable[[], dict[str, Any]], what: str, wait_s: float) -> Any:
+    """Run `unit`; each time the node lets it down, wait for the node, then run it again."""
+    for _ in range(MAX_NODE_LOSSES):
+        try:
+            return unit()
+        except NodeLost as lost:
+            if not wait_for_node(wait_s):
+                raise EdgeledgerError(
+                    f"the node stopped answering during {what} ({lost}) and was not back "
+                    f"within {wait_s:g} s; start it and run the same command again to resume"
+                ) from None
+    raise EdgeledgerError(f"the node failed {MAX_NODE_LOSSES} times during {what}; check it")
 
 
 def _engines(names: Sequence[str]) -> list[Engine]:
@@ -279,14 +381,20 @@ def _run_row(
 
 
 def replay_runs(
-    accounts: list[Any], config: FrescoReplayConfig, inputs: Inputs, progress: Progress = _quiet
+    accounts: list[Any],
+    config: FrescoReplayConfig,
+    inputs: Inputs,
+    progress: Progress = _quiet,
+    journal_path: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Every run, on the connected chain (workers = 1) or on one anvil per worker process."""
+    """Every run, on the connected chain (workers = 1) or on one anvil per worker process;
+    with `journal_path`, finished units are kept there and those it already holds skipped."""
     rows: list[dict[str, Any]] = []
     progress("FRESCO runs", 0, config.runs)
     if config.workers == 1:
+        journal = None if journal_path is None else UnitJournal(journal_path, config)
         for run in range(config.runs):
-            rows += replay_run(run, config, inputs, accounts)
+            rows += replay_run(run, config, inputs, accounts, journal=journal)
             progress("FRESCO runs", run + 1, config.runs)
         return rows
     # Spawned, not forked (forking a process that runs ape's threads can deadlock); a spawned
@@ -296,7 +404,7 @@ def replay_runs(
     workers = [
         context.Process(
             target=_worker,
-            args=(list(range(w, config.runs, config.workers)), config, results),
+            args=(list(range(w, config.runs, config.workers)), config, results, journal_path),
         )
         for w in range(config.workers)
     ]
@@ -317,7 +425,9 @@ def replay_runs(
     return sorted(rows, key=lambda r: (r["run"], r["application"]))
 
 
-def _worker(runs: list[int], config: FrescoReplayConfig, results: Any) -> None:
+def _worker(
+    runs: list[int], config: FrescoReplayConfig, results: Any, journal_path: Path | None
+) -> None:
     """One process: its own anvil, its runs, a message per run (rows, or a failure line)."""
     try:
         from ape import accounts
@@ -325,10 +435,11 @@ def _worker(runs: list[int], config: FrescoReplayConfig, results: Any) -> None:
 
         logger.set_level("WARNING")
         inputs = Inputs.load(config)
+        journal = None if journal_path is None else UnitJournal(journal_path, config)
         with anvil_node() as node, connected(node.network_choice):
             test_accounts = list(accounts.test_accounts)
             for run in runs:
-                results.put(replay_run(run, config, inputs, test_accounts))
+                results.put(replay_run(run, config, inputs, test_accounts, journal=journal))
     except Exception as error:  # reported to the parent as one line
         results.put(f"{type(error).__name__}: {error}".splitlines()[0])
 
@@ -517,8 +628,10 @@ def run_fresco_replay(
     figures. `inputs` (loaded from `config` if not given) lets a CLI refuse bad files first."""
     config.check()
     inputs = inputs or Inputs.load(config)
+    journal_path = out_dir / UNIT_JOURNAL
+    resumed = len(UnitJournal(journal_path, config).done)
     started = time.perf_counter()
-    rows = replay_runs(accounts, config, inputs, progress)
+    rows = replay_runs(accounts, config, inputs, progress, journal_path)
     runs_wall_s = time.perf_counter() - started
     table = summarise(rows)
     shares = distribution(rows)
@@ -533,7 +646,10 @@ def run_fresco_replay(
     _plot_metrics(table, out_dir / "metrics.png")
     _plot_distribution(shares, out_dir / "distribution.png")
     _plot_sweep(sweep, out_dir / "decision_time.png")
-    (out_dir / "summary.md").write_text(_summary(config, table, shares, sweep, blocks, runs_wall_s))
+    (out_dir / "summary.md").write_text(
+        _summary(config, table, shares, sweep, blocks, runs_wall_s, resumed)
+    )
+    journal_path.unlink()  # every output is written: the next run starts afresh
     return _headline(table, sweep, blocks)
 
 
@@ -640,6 +756,7 @@ def _summary(
     sweep: list[dict[str, Any]],
     blocks: list[dict[str, Any]],
     runs_wall_s: float,
+    resumed: int,
 ) -> str:
     sim = config.simulation
 
@@ -687,7 +804,8 @@ def _summary(
             f"{sim.towers} towers in {sim.cells} cells (+ cloud + device), seed {config.seed}; "
             f"towers {config.towers_path or 'synthetic'}, availability "
             f"{config.trace_path or 'synthetic (Skype statistics)'}. "
-            f"Runs took {runs_wall_s:.0f} s of wall time.",
+            f"Runs took {runs_wall_s:.0f} s of wall time"
+            + (f", after {resumed} units resumed from an earlier attempt." if resumed else "."),
             "",
             "Mean ± std over runs. Response time is per application; the QoS violation rate is "
             "the share of applications over their deadline; battery is the share left after "

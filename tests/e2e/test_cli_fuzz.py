@@ -134,6 +134,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "--paper": FLAG,
         **{o: value for o in ("--runs", "--applications", "--towers", "--cells", "--workers")},
         "--seed": value,
+        "--node-wait": value,
         "--app": st.one_of(st.sampled_from(sorted(BUILT_IN)), file_or_path),
         "--engine": st.one_of(st.sampled_from(ENGINE_NAMES), junk),
         "--towers-file": file_or_path,

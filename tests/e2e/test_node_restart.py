@@ -1,19 +1,37 @@
-"""Faults: the node of a FRESCO replay is killed (SIGKILL, so no dump on exit) in the middle of
-the replay's reporting and started again from the state anvil last dumped, which lacks the
-latest batches; then the node and the replay's process die together. Every report ends up
-counted on the chain exactly once."""
+"""Faults: the node of a FRESCO replay is killed (SIGKILL, so no dump on exit) and started again
+from the state anvil last dumped, which lacks the latest transactions.
+
+- The replay itself: it waits for the node and runs the unit it was in again, or, if the node
+  does not come back in time, stops in one line and resumes from its journal when run again.
+  Either way its rows are those of a replay nobody disturbed.
+- The reputation client alone: the node restarts mid-reporting, then the node and the replay's
+  process die together; every report ends up counted on the chain exactly once.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from edgeledger.chain import AnvilNode
+from edgeledger.errors import EdgeledgerError
 from edgeledger.fresco.applications import built_in
 from edgeledger.fresco.client import ReputationClient
 from edgeledger.fresco.engines import fresco
-from edgeledger.fresco.replay import ChainReputation, deploy_for
+from edgeledger.fresco.replay import (
+    ChainReputation,
+    FrescoReplayConfig,
+    Inputs,
+    UnitJournal,
+    deploy_for,
+    replay_runs,
+)
 from edgeledger.fresco.reputation import scores_after
 from edgeledger.fresco.simulator import SimulationConfig, build_world, simulate
 
@@ -34,7 +52,132 @@ def after_a_dump(state: Path) -> float:
     return time.monotonic()
 
 
-def test_fresco_replay__survives_its_node_killed_and_restarted_from_the_dump(
+# ---------------------------------------------------------------- the replay
+
+REPLAY = FrescoReplayConfig(
+    applications=("mobiar",),
+    engines=("FRESCO", "SQ EDGE"),
+    runs=2,
+    simulation=SimulationConfig(applications=6, towers=8, cells=2),
+)
+UNITS = REPLAY.runs * len(REPLAY.applications) * len(REPLAY.engines)
+# Wall-clock measurements, and how many transactions it took: the rest of a row is the result.
+NOT_RESULTS = {"decision_ms_mean", "decision_ms_p50", "batches"}
+
+
+def results(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k not in NOT_RESULTS} for row in rows]
+
+
+@pytest.fixture(scope="module")
+def undisturbed() -> list[dict[str, Any]]:
+    """The replay's rows on a node nobody touches."""
+    return replay_on(AnvilNode(), REPLAY)
+
+
+def replay_on(node: AnvilNode, config: FrescoReplayConfig, **kwargs: Any) -> Any:
+    from ape import accounts, networks
+
+    try:
+        with networks.parse_network_choice(node.start().network_choice):
+            return replay_runs(list(accounts.test_accounts), config, Inputs.load(config), **kwargs)
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def before_flush(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[int, Any]]:
+    """`before_flush[n] = hook`: the hook runs just before the replay's n-th flush of reports."""
+    hooks: dict[int, Any] = {}
+    count = 0
+    original = ReputationClient.flush
+
+    def flush(client: ReputationClient) -> int:
+        nonlocal count
+        count += 1
+        if count in hooks:
+            hooks.pop(count)()
+        return original(client)
+
+    monkeypatch.setattr(ReputationClient, "flush", flush)
+    yield hooks
+    assert not hooks, "a fault was never injected"
+
+
+@pytest.fixture
+def units_started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many units started (each makes one reputation client), reruns included."""
+    started: list[int] = []
+    original = ReputationClient.__init__
+
+    def counting(client: ReputationClient, *args: Any, **kwargs: Any) -> None:
+        started.append(1)
+        original(client, *args, **kwargs)
+
+    monkeypatch.setattr(ReputationClient, "__init__", counting)
+    return started
+
+
+def test_fresco_replay__waits_for_its_restarted_node_and_reruns_the_unit(
+    tmp_path: Path,
+    before_flush: dict[int, Any],
+    units_started: list[int],
+    undisturbed: list[dict[str, Any]],
+) -> None:
+    state = tmp_path / "anvil-state.json"
+    node = AnvilNode(state_path=state, state_interval_s=1)
+    restarted = threading.Event()
+
+    def kill_then_restart_later() -> None:
+        node.kill()
+        # The operator restarts it while the replay waits; it loads its last dump.
+        threading.Timer(2.0, lambda: (node.start(), restarted.set())).start()
+
+    # The third unit's third application: its reports cannot be sent, the node comes back
+    # without some of what the unit had sent (or without its contract).
+    per_unit = REPLAY.simulation.applications + 1  # one flush per application, one at the end
+    before_flush[2 * per_unit + 3] = kill_then_restart_later
+    journal = tmp_path / "units.jsonl"
+    rows = replay_on(node, REPLAY, journal_path=journal)
+
+    assert restarted.is_set()
+    assert len(units_started) == UNITS + 1  # the third unit ran twice
+    assert results(rows) == results(undisturbed)
+    assert all(row["score_mismatches"] == 0 for row in rows)
+    assert len(UnitJournal(journal, REPLAY).done) == UNITS
+
+
+def test_fresco_replay__resumes_from_its_journal_after_giving_up_on_its_node(
+    tmp_path: Path,
+    before_flush: dict[int, Any],
+    units_started: list[int],
+    undisturbed: list[dict[str, Any]],
+) -> None:
+    state = tmp_path / "anvil-state.json"
+    journal = tmp_path / "units.jsonl"
+    config = replace(REPLAY, node_wait_s=1.0)
+    node = AnvilNode(state_path=state, state_interval_s=1)
+
+    # The node dies for good in the second unit: after its wait, the replay stops in one line
+    # naming the unit, with the first unit kept in the journal.
+    before_flush[REPLAY.simulation.applications + 1 + 3] = node.kill
+    stopped = r"during run 0, MobiAR, SQ EDGE .* run the same command again to resume"
+    with pytest.raises(EdgeledgerError, match=stopped):
+        replay_on(node, config, journal_path=journal)
+    assert list(UnitJournal(journal, config).done) == [(0, "MobiAR", "FRESCO")]
+
+    # Started again (from its dump) and the replay run again: the kept unit is not run again.
+    units_started.clear()
+    rows = replay_on(node, config, journal_path=journal)
+    assert len(units_started) == UNITS - 1
+    assert results(rows) == results(undisturbed)
+    assert len(UnitJournal(journal, config).done) == UNITS
+
+
+# ---------------------------------------------------------------- the client alone
+
+
+def test_fresco_client__survives_its_node_killed_and_restarted_from_the_dump(
     networks: Any, accounts: Any, tmp_path: Path
 ) -> None:
     state = tmp_path / "anvil-state.json"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib.util
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -67,6 +69,29 @@ def scripts() -> Any:
             module.cli.name = name  # as `ape run` names it; picks the output option below
             modules[name] = module
         yield modules
+
+
+@contextmanager
+def one_post_connect_hook() -> Iterator[None]:
+    """ape 0.8.51's Web3Provider.__new__ wraps its class's `connect` in one more post-connect
+    hook for every provider it makes, with no guard (its send_transaction hook has one): after
+    n connections to new URIs in one process, a connect runs its hook n times. The fuzz makes
+    thousands, and the 400-line run slowed to seconds per line (py-spy: 637 nested wrappers).
+    Each example puts back the classes' `connect` as they were before it."""
+    from ape_ethereum.provider import Web3Provider
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls, *(sub for child in cls.__subclasses__() for sub in subclasses(child))]
+
+    before = {cls: cls.__dict__.get("connect") for cls in subclasses(Web3Provider)}
+    try:
+        yield
+    finally:
+        for cls in subclasses(Web3Provider):
+            if before.get(cls) is not None:
+                cls.connect = before[cls]  # type: ignore[method-assign]
+            elif "connect" in cls.__dict__:
+                delattr(cls, "connect")
 
 
 # ------------------------------------------------------------------ argument values
@@ -235,7 +260,7 @@ def fuzz(cli_name: str, examples: int) -> Any:
         argv: list[Any],
         contents: list[bytes],
     ) -> None:
-        with tempfile.TemporaryDirectory() as scratch:
+        with tempfile.TemporaryDirectory() as scratch, one_post_connect_hook():
             folder = Path(scratch)
             line = materialised(argv, folder, contents, live)
             outcome = assert_reaches_work_or_refuses(scripts[cli_name].cli, line, folder)

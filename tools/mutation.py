@@ -229,6 +229,8 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
 def report(results: list[tuple[Mutant, str]], generated: int, seed: int, minutes: float) -> str:
     counted = [(m, v) for m, v in results if v != "does not compile"]
     killed = sum(v.startswith("killed") for _, v in counted)
+    # An equivalent mutant can only be "killed" by the clock, so a reader needs this count.
+    timed_out = sum(v == "killed (time limit)" for _, v in counted)
     share = killed / len(counted) if counted else 0.0
     by_file: dict[str, Counter[str]] = {}
     for mutant, result in counted:
@@ -245,7 +247,7 @@ def report(results: list[tuple[Mutant, str]], generated: int, seed: int, minutes
             f"compile. **{killed} of {len(counted)} compiled mutants killed: {share:.0%}** "
             f"(95% interval for all {generated}: {low:.0%}–{high:.0%}).",
             "A mutant is killed when a test of its source file fails (or the tests exceed the "
-            "time limit).",
+            f"time limit: {timed_out} of the {killed}).",
             "",
             markdown_table(
                 ["file", "tested", "killed", "survived"],

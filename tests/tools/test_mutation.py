@@ -71,5 +71,6 @@ def test_report__counts_kills_and_lists_survivors_not_stillborn_mutants() -> Non
     text = tool.report(results, generated=100, seed=8, minutes=3.0)
     assert "2 of 3 compiled mutants killed: 67%" in text
     assert "1 did not compile" in text
+    assert "time limit: 1 of the 2" in text
     assert "| contracts/X.sol | 3 | 2 | 1 |" in text
     assert "| contracts/X.sol | 3 | ROR |" in text  # the survivor, on line 3

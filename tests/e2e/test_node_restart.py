@@ -118,14 +118,20 @@ def units_started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return started
 
 
+@pytest.fixture
+def dumping_node(tmp_path: Path) -> AnvilNode:
+    """A node (not started yet) that dumps its state every second, to restart from."""
+    return AnvilNode(state_path=tmp_path / "anvil-state.json", state_interval_s=1)
+
+
 def test_fresco_replay__waits_for_its_restarted_node_and_reruns_the_unit(
     tmp_path: Path,
+    dumping_node: AnvilNode,
     before_flush: dict[int, Any],
     units_started: list[int],
     undisturbed: list[dict[str, Any]],
 ) -> None:
-    state = tmp_path / "anvil-state.json"
-    node = AnvilNode(state_path=state, state_interval_s=1)
+    node = dumping_node
     restarted = threading.Event()
 
     def kill_then_restart_later() -> None:
@@ -149,14 +155,14 @@ def test_fresco_replay__waits_for_its_restarted_node_and_reruns_the_unit(
 
 def test_fresco_replay__resumes_from_its_journal_after_giving_up_on_its_node(
     tmp_path: Path,
+    dumping_node: AnvilNode,
     before_flush: dict[int, Any],
     units_started: list[int],
     undisturbed: list[dict[str, Any]],
 ) -> None:
-    state = tmp_path / "anvil-state.json"
+    node = dumping_node
     journal = tmp_path / "units.jsonl"
     config = replace(REPLAY, node_wait_s=1.0)
-    node = AnvilNode(state_path=state, state_interval_s=1)
 
     # The node dies for good in the second unit: after its wait, the replay stops in one line
     # naming the unit, with the first unit kept in the journal.

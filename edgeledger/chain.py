@@ -145,8 +145,38 @@ def connected(choice: str) -> Iterator[Any]:
         ) from None
     try:
         yield networks.provider.network
+    except EdgeledgerError:
+        raise
+    except Exception as error:
+        failure = _chain_failure(choice, error)
+        if failure is None:
+            raise
+        raise failure from error
     finally:
-        context.__exit__(None, None, None)
+        try:
+            context.__exit__(None, None, None)
+        except Exception:
+            if node_answers():
+                raise  # a node that is gone cannot be disconnected from cleanly: nothing lost
+
+
+def _chain_failure(choice: str, error: Exception) -> EdgeledgerError | None:
+    """A node lost or a transaction that failed mid-run, as one line that says what to do;
+    any other error is a bug and keeps its traceback."""
+    from ape.exceptions import TransactionError, TransactionNotFoundError
+    from web3.exceptions import TimeExhausted
+
+    if not node_answers():
+        return EdgeledgerError(
+            f"the node for {choice!r} stopped answering during the run ({first_line(error)}); "
+            "check that it runs and run the same command again"
+        )
+    if isinstance(error, TransactionError | TransactionNotFoundError | TimeExhausted):
+        return EdgeledgerError(
+            f"a transaction failed on {choice!r} ({type(error).__name__}: {first_line(error)}); "
+            "the run stopped there: run the same command again, on a fresh node if it repeats"
+        )
+    return None
 
 
 def on_network(default: str = "ethereum:local:foundry") -> Callable[[F], F]:

@@ -6,6 +6,7 @@ from the state anvil last dumped, which lacks the latest transactions.
   Either way its rows are those of a replay nobody disturbed.
 - The reputation client alone: the node restarts mid-reporting, then the node and the replay's
   process die together; every report ends up counted on the chain exactly once.
+- Any CLI's run (`connected`): a node lost or a transaction failed mid-run stops it in one line.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from edgeledger.chain import AnvilNode
+from edgeledger.chain import AnvilNode, connected
+from edgeledger.deploy import deploy_reputation
 from edgeledger.errors import EdgeledgerError
 from edgeledger.fresco.applications import built_in
 from edgeledger.fresco.client import ReputationClient
@@ -248,5 +250,40 @@ def test_fresco_client__survives_its_node_killed_and_restarted_from_the_dump(
                 f"{len(reports)} reports; {counted_before_kill} counted before the kill, "
                 f"{restored} of them in the dump; {client.rewound} sent again"
             )
+    finally:
+        node.stop()
+
+
+# ---------------------------------------------------------------- any CLI's run
+
+
+def test_cli_run__a_node_lost_mid_run_is_one_line(dumping_node: AnvilNode) -> None:
+    from ape import accounts
+
+    node = dumping_node.start()
+    try:
+        lost = "stopped answering during the run"
+        with pytest.raises(EdgeledgerError, match=lost), connected(node.network_choice):
+            accounts.test_accounts[0].transfer(accounts.test_accounts[1], 1)
+            node.kill()
+            accounts.test_accounts[0].transfer(accounts.test_accounts[1], 1)
+    finally:
+        node.stop()
+
+
+def test_cli_run__a_reverted_transaction_is_one_line_and_a_bug_keeps_its_traceback(
+    dumping_node: AnvilNode,
+) -> None:
+    from ape import accounts
+
+    node = dumping_node.start()
+    try:
+        agent, stranger = accounts.test_accounts[0], accounts.test_accounts[1]
+        reverted = r"a transaction failed .*AccessControl"
+        with pytest.raises(EdgeledgerError, match=reverted), connected(node.network_choice):
+            contract = deploy_reputation(agent)
+            contract.registerNode(stranger, sender=stranger)  # not the agent
+        with pytest.raises(ZeroDivisionError), connected(node.network_choice):
+            _ = 1 / 0
     finally:
         node.stop()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import http.client
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,16 +64,15 @@ class AnvilNode:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        # Ready when it answers a request: an open port alone can be a node still loading its
+        # state.
         deadline = time.monotonic() + self.timeout_s
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.kill()
-                    raise EdgeledgerError(f"anvil did not start on port {self.port}") from None
-                time.sleep(0.1)
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise EdgeledgerError(f"anvil did not start on port {self.port}")
+            time.sleep(0.1)
+        return self
 
     def kill(self) -> None:
         """SIGKILL: the node dies at once, without dumping its state."""
@@ -79,6 +80,23 @@ class AnvilNode:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
             self.process = None
+            # Reaping the wrapper does not wait for the native node in its group: until that
+            # one is gone too, a start() on the same port would find the dying node answering.
+            deadline = time.monotonic() + self.timeout_s
+            while self._answers() and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+    def _answers(self) -> bool:
+        request = urllib.request.Request(
+            self.uri,
+            data=b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=1) as response:
+                return bool(response.status == 200)
+        except (OSError, http.client.HTTPException):
+            return False
 
     def stop(self) -> None:
         """SIGTERM: a clean exit (anvil dumps its state if it keeps one)."""

@@ -66,12 +66,14 @@ class AnvilNode:
         )
         # Ready when it answers a request: an open port alone can be a node still loading its
         # state.
-        deadline = time.monotonic() + self.timeout_s
-        while not self._answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                raise EdgeledgerError(f"anvil did not start on port {self.port}")
-            time.sleep(0.1)
+        process = self.process
+
+        def exited() -> bool:
+            return process.poll() is not None
+
+        if not poll_until(lambda: exited() or self._answers(), self.timeout_s, 0.1) or exited():
+            self.kill()
+            raise EdgeledgerError(f"anvil did not start on port {self.port}")
         return self
 
     def kill(self) -> None:
@@ -82,11 +84,10 @@ class AnvilNode:
             self.process = None
             # Reaping the wrapper does not wait for the native node in its group: until that
             # one is gone too, a start() on the same port would find the dying node answering.
-            deadline = time.monotonic() + self.timeout_s
-            while self._answers() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            poll_until(lambda: not self._answers(), self.timeout_s, 0.05)
 
     def _answers(self) -> bool:
+        """Whether the node answers a request at its URI (ape need not be connected to it)."""
         request = urllib.request.Request(
             self.uri,
             data=b'{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}',
@@ -236,8 +237,13 @@ def node_answers() -> bool:
 def wait_for_node(timeout_s: float, poll_s: float = 0.5) -> bool:
     """Wait until the connected node answers again (restarted, reachable again); False if it
     did not within `timeout_s`."""
+    return poll_until(node_answers, timeout_s, poll_s)
+
+
+def poll_until(condition: Callable[[], bool], timeout_s: float, poll_s: float) -> bool:
+    """Check `condition` every `poll_s` until it holds (True) or `timeout_s` has passed (False)."""
     deadline = time.monotonic() + timeout_s
-    while not node_answers():
+    while not condition():
         if time.monotonic() >= deadline:
             return False
         time.sleep(poll_s)

@@ -15,7 +15,8 @@ install: $(PYTHON_READY) $(NODE_READY)
 
 $(PYTHON_READY): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	# -qq: errors only (this machine's pip.conf names package folders that may not exist).
+	$(VENV)/bin/pip install -qq --disable-pip-version-check -r requirements.txt
 	# The package is imported from this checkout: a .pth file, no build step needed.
 	echo "$(CURDIR)" > "$$($(VENV)/bin/python -c 'import site; print(site.getsitepackages()[0])')/edgeledger.pth"
 	grep -q tools/env.sh $(VENV)/bin/activate || echo 'source "$(CURDIR)/tools/env.sh"' >> $(VENV)/bin/activate
@@ -27,9 +28,11 @@ $(NODE_READY): package-lock.json
 	touch $@
 
 ## The main job: a local chain, every contract deployed, every replay at its quick default.
+## Quiet: a progress bar per stage, then a table of headlines (`ape run demo -v` shows ape's
+## log of every transaction). A demo that died resumes at the replay it was in.
 demo: install
-	$(ENV) ape compile
-	$(ENV) ape run demo
+	@$(ENV) ape compile
+	@$(ENV) ape run demo
 
 ## Lint, type checks, slither (static-analysis.json), then every test (contracts on the
 ## foundry provider, and off-chain).

@@ -12,6 +12,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -19,6 +20,13 @@ from typing import Any, TypeVar, cast
 from edgeledger.errors import EdgeledgerError, first_line
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# tools/bin/anvil makes a node die with its parent (setpriv --pdeathsig), and Linux means the
+# parent *thread*: a node started by a short-lived thread (a timer that restarts it, say) would
+# die with that thread. So every node is started by this one thread, which lives as long as
+# the process does.
+_NODE_STARTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-starter")
 
 
 class AnvilNode:
@@ -56,14 +64,16 @@ class AnvilNode:
         return f"ethereum:local:{self.uri}"
 
     def start(self) -> AnvilNode:
-        # Its own process group: npm's `anvil` is a node wrapper around the native binary, and
-        # a signal to the wrapper alone would leave the real node running.
-        self.process = subprocess.Popen(
+        # Its own process group, so that kill() and stop() reach all of it (npm's `anvil`, if it
+        # is the one on PATH, is a node wrapper around the native binary). Started by the one
+        # starter thread: see _NODE_STARTER.
+        self.process = _NODE_STARTER.submit(
+            subprocess.Popen,
             self.command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
-        )
+        ).result()
         # Ready when it answers a request: an open port alone can be a node still loading its
         # state.
         process = self.process

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import functools
 import sys
 from collections.abc import Callable
@@ -22,10 +23,16 @@ def first_line(error: BaseException) -> str:
 
 
 def exit_on_user_error(function: Callable[P, R]) -> Callable[P, R]:
-    """Run a CLI body; print an EdgeledgerError as one line on stderr and exit 1."""
+    """Run a CLI body; print an EdgeledgerError as one line on stderr and exit 1.
+
+    A native crash (a segmentation fault in a library) prints the Python stack of every thread
+    (faulthandler), so the report says where it happened."""
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        # The process's real stderr: a test runner may have swapped sys.stderr for a buffer.
+        if sys.__stderr__ is not None:
+            faulthandler.enable(file=sys.__stderr__, all_threads=True)
         try:
             return function(*args, **kwargs)
         except EdgeledgerError as error:

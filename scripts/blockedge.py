@@ -10,7 +10,7 @@ import click
 from edgeledger.blockedge.replay import PAPER, BlockedgeReplayConfig, run_blockedge_replay
 from edgeledger.chain import on_network
 from edgeledger.errors import exit_on_user_error
-from edgeledger.progress import stage_progress
+from edgeledger.progress import headline_text, stage_progress, verbose_option
 
 
 @click.command()
@@ -23,6 +23,7 @@ from edgeledger.progress import stage_progress
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/blockedge"), show_default=True
 )
+@verbose_option
 @exit_on_user_error
 @on_network()
 def cli(paper: bool, rounds: int | None, requests: int | None, seed: int, out: Path) -> None:
@@ -36,5 +37,5 @@ def cli(paper: bool, rounds: int | None, requests: int | None, seed: int, out: P
         seed=seed,
     )
     with stage_progress() as progress:
-        summary = run_blockedge_replay(list(accounts.test_accounts), config, out, progress)
-    click.echo(f"BlockEdge results: {out}/ (summary: {summary})")
+        headline = run_blockedge_replay(list(accounts.test_accounts), config, out, progress)
+    click.echo(f"BlockEdge results in {out}/: {headline_text(headline)}")

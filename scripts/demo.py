@@ -1,10 +1,15 @@
 """`ape run demo` (`make demo`): deploy every contract and run every replay at its quick default
-(DMEC, BlockEdge, the one-identity scenario and the FRESCO offloading replay)."""
+(DMEC, BlockEdge, the one-identity scenario and the FRESCO offloading replay).
+
+A replay that finished is not run again by the next `make demo` while its settings and the code
+are the same (its folder holds a stage.json that says so); one that died is run again, and the
+FRESCO replay resumes from its finished units. `--fresh` runs everything again."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,15 +19,47 @@ from edgeledger.deploy import deploy_all
 from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
 from edgeledger.errors import exit_on_user_error
 from edgeledger.fresco.replay import FrescoReplayConfig, run_fresco_replay
-from edgeledger.progress import stage_progress
+from edgeledger.progress import ProgressCallback, headline_text, stage_progress, verbose_option
+from edgeledger.reports import markdown_table
 from edgeledger.scenario import ScenarioConfig, run_scenario
+from edgeledger.stages import Stage, code_commit, finished_earlier, run_stages
+
+
+def demo_stages(accounts: list[Any], progress: ProgressCallback) -> list[Stage]:
+    """Every replay at its quick default, in the order `make demo` runs them."""
+    dmec, blockedge = DmecReplayConfig(), BlockedgeReplayConfig()
+    scenario, fresco = ScenarioConfig(), FrescoReplayConfig()
+    return [
+        Stage("DMEC", "dmec", dmec, lambda d: run_dmec_replay(accounts, dmec, d, progress)),
+        Stage(
+            "BlockEdge",
+            "blockedge",
+            blockedge,
+            lambda d: run_blockedge_replay(accounts, blockedge, d, progress),
+        ),
+        Stage(
+            "one identity",
+            "scenario",
+            scenario,
+            lambda d: {
+                "share of tasks to bad servers": run_scenario(accounts, scenario, d, progress)
+            },
+        ),
+        Stage(
+            "FRESCO", "fresco", fresco, lambda d: run_fresco_replay(accounts, fresco, d, progress)
+        ),
+    ]
 
 
 @click.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True)
+@click.option(
+    "--fresh", is_flag=True, help="Run every replay again, also those finished with this code."
+)
+@verbose_option
 @exit_on_user_error
 @on_network()
-def cli(out: Path) -> None:
+def cli(out: Path, fresh: bool) -> None:
     from ape import accounts, chain
 
     test_accounts = list(accounts.test_accounts)
@@ -31,20 +68,21 @@ def cli(out: Path) -> None:
     (out / "deployment.json").write_text(
         json.dumps({"chain_id": chain.chain_id, "contracts": deployment.addresses()}, indent=2)
     )
-    click.echo(f"deployed on local chain {chain.chain_id}: {', '.join(deployment.addresses())}")
-
+    click.echo(
+        f"deployed {len(deployment.addresses())} contracts on local chain {chain.chain_id}; "
+        f"code {code_commit()}"
+    )
     with stage_progress() as progress:
-        dmec_summary = run_dmec_replay(test_accounts, DmecReplayConfig(), out / "dmec", progress)
-        blockedge_summary = run_blockedge_replay(
-            test_accounts, BlockedgeReplayConfig(), out / "blockedge", progress
-        )
-        scenario_shares = run_scenario(test_accounts, ScenarioConfig(), out / "scenario", progress)
-        fresco_headline = run_fresco_replay(
-            test_accounts, FrescoReplayConfig(), out / "fresco", progress
-        )
-
-    click.echo(f"results in {out.resolve()}/")
-    click.echo(f"  DMEC: {dmec_summary}")
-    click.echo(f"  BlockEdge: {blockedge_summary}")
-    click.echo(f"  one identity, share of tasks to bad servers: {scenario_shares}")
-    click.echo(f"  FRESCO: {fresco_headline}")
+        stages = demo_stages(test_accounts, progress)
+        kept = [] if fresh else finished_earlier(stages, out)
+        if kept:
+            click.echo(
+                f"resuming: {', '.join(kept)} finished earlier with these settings and this code "
+                "(kept; --fresh runs them again)"
+            )
+        outcomes = list(run_stages(stages, out, fresh))
+    rows = [
+        [o.stage.name + (" (kept)" if o.kept else ""), headline_text(o.headline), f"{o.folder}/"]
+        for o in outcomes
+    ]
+    click.echo(markdown_table(["replay", "headline", "files"], rows))

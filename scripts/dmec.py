@@ -9,7 +9,7 @@ import click
 from edgeledger.chain import on_network
 from edgeledger.dmec.replay import PAPER, DmecReplayConfig, run_dmec_replay
 from edgeledger.errors import exit_on_user_error
-from edgeledger.progress import stage_progress
+from edgeledger.progress import headline_text, stage_progress, verbose_option
 
 
 def _counts(text: str) -> tuple[int, ...]:
@@ -33,6 +33,7 @@ def _counts(text: str) -> tuple[int, ...]:
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/dmec"), show_default=True
 )
+@verbose_option
 @exit_on_user_error
 @on_network()
 def cli(
@@ -58,5 +59,5 @@ def cli(
         seed=seed,
     )
     with stage_progress() as progress:
-        summary = run_dmec_replay(list(accounts.test_accounts), config, out, progress)
-    click.echo(f"DMEC results: {out}/ (summary: {summary})")
+        headline = run_dmec_replay(list(accounts.test_accounts), config, out, progress)
+    click.echo(f"DMEC results in {out}/: {headline_text(headline)}")

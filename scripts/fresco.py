@@ -18,7 +18,7 @@ from edgeledger.errors import EdgeledgerError, exit_on_user_error
 from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
 from edgeledger.fresco.replay import FrescoReplayConfig, Inputs, run_fresco_replay
-from edgeledger.progress import stage_progress
+from edgeledger.progress import headline_text, stage_progress, verbose_option
 
 DEFAULT = FrescoReplayConfig()
 
@@ -80,6 +80,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/fresco"), show_default=True
 )
+@verbose_option
 @exit_on_user_error
 @on_network()
 def cli(
@@ -99,9 +100,7 @@ def cli(
     out: Path,
 ) -> None:
     from ape import accounts
-    from ape.logging import logger
 
-    logger.set_level("WARNING")  # thousands of transactions: a log line each drowns the bars
     config = FrescoReplayConfig.paper() if paper else FrescoReplayConfig()
     simulation = config.simulation
     simulation = replace(
@@ -128,4 +127,4 @@ def cli(
     inputs = Inputs.load(config)
     with stage_progress() as progress:
         headline = run_fresco_replay(list(accounts.test_accounts), config, out, progress, inputs)
-    click.echo(f"FRESCO results: {out}/ {headline}")
+    click.echo(f"FRESCO results in {out}/: {headline_text(headline)}")

@@ -10,7 +10,7 @@ import click
 
 from edgeledger.chain import on_network
 from edgeledger.errors import exit_on_user_error
-from edgeledger.progress import stage_progress
+from edgeledger.progress import headline_text, stage_progress, verbose_option
 from edgeledger.scenario import ScenarioConfig, run_scenario
 
 DEFAULT = ScenarioConfig()
@@ -43,6 +43,7 @@ DEFAULT = ScenarioConfig()
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/scenario"), show_default=True
 )
+@verbose_option
 @exit_on_user_error
 @on_network()
 def cli(
@@ -76,4 +77,4 @@ def cli(
     config.check(len(test_accounts))  # before the progress bar: a refusal is one clean line
     with stage_progress() as progress:
         shares = run_scenario(test_accounts, config, out, progress)
-    click.echo(f"scenario results: {out}/ (share of tasks to bad servers: {shares})")
+    click.echo(f"scenario results in {out}/: {headline_text(shares)}")

@@ -8,8 +8,6 @@ the local chain for (3)); (2) times real parallel processes and checks the nonce
 
 from __future__ import annotations
 
-import multiprocessing
-import site
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from edgeledger.blockedge.actors import Detector, EdgeNode, Requester, TaskTerms
 from edgeledger.blockedge.market import solve
 from edgeledger.chain import anvil_node, connected, mined
 from edgeledger.deploy import DeployParameters, deploy_blockedge
+from edgeledger.processes import die_with_parent, spawn_context
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
 
 Progress = Callable[[str, int, int], None]
@@ -144,14 +143,10 @@ def solve_together(challenge: bytes, bits: int, stakeholders: int) -> tuple[int,
     """Split the nonce space over `stakeholders` processes (stride); the first solution ends
     the search. Returns the nonce and the wall time of the search alone.
 
-    Processes are spawned (forking a process that runs ape's threads can deadlock) and
-    started before the clock runs, so the time is the search's, not Python's start-up.
+    Processes are spawned (`spawn_context`) and started before the clock runs, so the time
+    is the search's, not Python's start-up.
     """
-    # A spawned worker starts a fresh interpreter: give it this checkout's path explicitly
-    # (under `ape run` the parent's path does not always reach it).
-    checkout = str(Path(__file__).resolve().parents[2])
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(stakeholders, initializer=site.addsitedir, initargs=(checkout,)) as pool:
+    with spawn_context().Pool(stakeholders, initializer=die_with_parent) as pool:
         pool.map(_ready, range(stakeholders))
         started = time.monotonic()
         jobs = [(challenge, bits, i, stakeholders) for i in range(stakeholders)]
@@ -316,8 +311,9 @@ def _cores() -> int:
 
 def run_blockedge_replay(
     accounts: list[Any], config: BlockedgeReplayConfig, out_dir: Path, progress: Progress = _quiet
-) -> Path:
-    """Run the three experiments and write CSV, PNG and summary.md to `out_dir`."""
+) -> dict[str, Any]:
+    """Run the three experiments, write CSV, PNG and summary.md to `out_dir`; returns the
+    headline: mean negotiation time per block time, and the balance at the largest AP."""
     negotiation = negotiation_times(accounts, config, progress)
     market_rows = balance_versus_abnormality(accounts, config, progress)
     _, verifiers = deploy_blockedge(
@@ -335,9 +331,11 @@ def run_blockedge_replay(
     lines = ["# BlockEdge replay", "", f"Seed {config.seed}. Measured on this run.", ""]
     lines += ["## Negotiation time (request on chain to winner known)", ""]
     table = []
+    mean_negotiation_s = {}
     for bt in config.block_times_s:
         values = [r["negotiation_s"] for r in negotiation if r["block_time_s"] == bt]
         blocks = [r["blocks"] for r in negotiation if r["block_time_s"] == bt]
+        mean_negotiation_s[f"{bt:g} s"] = round(float(np.mean(values)), 2)
         table.append(
             [
                 f"{bt:g}",
@@ -379,6 +377,11 @@ def run_blockedge_replay(
             ],
         )
     ]
-    summary = out_dir / "summary.md"
-    summary.write_text("\n".join(lines) + "\n")
-    return summary
+    (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
+    worst = max(r["abnormality"] for r in market_rows)
+    return {
+        "negotiation s by block time": mean_negotiation_s,
+        f"balance ether at AP {worst:g} by deposit": {
+            r["deposit_ether"]: r["balance_ether"] for r in market_rows if r["abnormality"] == worst
+        },
+    }

@@ -14,7 +14,6 @@ from functools import cached_property
 from typing import Protocol
 
 import numpy as np
-import z3
 
 from edgeledger.dmec import policies as dmec
 from edgeledger.fresco.applications import Task
@@ -28,6 +27,7 @@ from edgeledger.fresco.models import (
 )
 from edgeledger.fresco.reputation import kth_highest
 from edgeledger.fresco.sites import Infrastructure, SiteKind
+from edgeledger.fresco.smt import SmtChooser
 
 ALPHA, BETA, GAMMA = 0.5, 0.4, 0.1  # response time, energy, price (Table VII)
 REPUTATION_RANK = 5  # k: the threshold is the k-th highest score among the candidates
@@ -127,76 +127,6 @@ def constraint_table(view: DecisionView, threshold: int | None) -> dict[str, np.
     if threshold is not None:
         table["reputation"] = local | (view.reputation >= threshold)
     return table
-
-
-class SmtChooser:
-    """Z3 picks the site: over the short list, it asserts every constraint of the model and
-    minimises the objective (each model found is cut off by `cost < its cost` until none is
-    left). One solver, built once; each decision is a push/pop with that task's facts."""
-
-    def __init__(self) -> None:
-        self.solver = z3.SolverFor("QF_LIA")
-        self.solver.from_string(
-            "(declare-const x Int)(declare-const cost Int)(declare-const rt Int)"
-            "(declare-const tc Int)(declare-const energy Int)(declare-const cores Int)"
-            "(declare-const ram Int)(declare-const storage Int)(declare-const rep Int)"
-            "(declare-const up Int)(declare-const ok Int)"
-        )
-        self._x, self._cost = z3.Int("x"), z3.Int("cost")
-
-    def choose(
-        self,
-        view: DecisionView,
-        shortlist: np.ndarray,
-        cost: np.ndarray,
-        threshold: int | None,
-    ) -> int | None:
-        """Index into the view's candidates, or None when the model is unsatisfiable."""
-        est, task = view.estimate, view.task
-        local = view.kind == SiteKind.MOBILE
-
-        def facts(name: str, values: np.ndarray) -> str:
-            chain = "0"
-            for i in shortlist[::-1]:
-                chain = f"(ite (= x {int(i)}) {int(values[i])} {chain})"
-            return f"(assert (= {name} {chain}))"
-
-        us = 1e6
-        rep = np.where(local, 10**6, view.reputation) if threshold is not None else None
-        lines = [
-            "(assert (or " + " ".join(f"(= x {int(i)})" for i in shortlist) + "))",
-            facts("cost", np.round(cost * 1e9)),
-            facts("rt", np.ceil(est.response_s * us)),
-            facts("tc", np.floor(view.time_constraint_s * us)),
-            facts("energy", np.ceil(est.energy_j * us)),
-            facts("cores", np.floor(est.free_cores * 1000)),
-            facts("ram", np.floor(est.free_ram_gb * 1000)),
-            facts("storage", np.floor(est.free_storage_gb * 1e6)),
-            facts("up", view.up_now.astype(int)),
-            facts("ok", (local | task.offloadable).astype(int)),
-            "(assert (<= rt tc))",
-            f"(assert (<= rt {int(view.deadline_left_s * us)}))",
-            f"(assert (< energy {int(view.battery_left_j * us)}))",
-            "(assert (>= cores 1000))",
-            f"(assert (>= ram {int(np.ceil(task.ram_gb * 1000))}))",
-            f"(assert (>= storage {int(np.ceil(task.storage_gb * 1e6))}))",
-            "(assert (= up 1))",
-            "(assert (= ok 1))",
-        ]
-        if rep is not None:
-            lines += [facts("rep", rep), f"(assert (>= rep {threshold}))"]
-        solver = self.solver
-        solver.push()
-        try:
-            solver.from_string("".join(lines))
-            best: int | None = None
-            while solver.check() == z3.sat:
-                model = solver.model()
-                best = model[self._x].as_long()
-                solver.add(self._cost < model[self._cost])
-            return best
-        finally:
-            solver.pop()
 
 
 @dataclass

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import time
 from collections import defaultdict
@@ -47,7 +46,10 @@ from edgeledger.fresco.models import Load
 from edgeledger.fresco.reputation import SCALE, scores_after, to_us
 from edgeledger.fresco.simulator import RunResult, SimulationConfig, World, build_world, simulate
 from edgeledger.fresco.sites import SiteKind, load_towers
+from edgeledger.processes import die_with_parent, spawn_context
+from edgeledger.progress import show_chain_logs
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
+from edgeledger.stages import code_fingerprint
 
 Progress = Callable[[str, int, int], None]
 NODE_TAG = 0xF5E5C0  # synthetic node addresses: sites never send transactions
@@ -226,8 +228,9 @@ class UnitJournal:
 
     def __init__(self, path: Path, config: FrescoReplayConfig) -> None:
         self.path = path
-        # What changes results; the number of workers and the node wait do not.
-        settings = repr(replace(config, workers=1, node_wait_s=0.0))
+        # What changes results: the settings (not the number of workers, not the node wait)
+        # and the code, so an edit never serves a unit finished before it.
+        settings = repr(replace(config, workers=1, node_wait_s=0.0)) + code_fingerprint()
         self.tag = hashlib.sha256(settings.encode()).hexdigest()[:16]
         self.done: dict[UnitKey, dict[str, Any]] = {}
         if path.exists():
@@ -397,9 +400,7 @@ def replay_runs(
             rows += replay_run(run, config, inputs, accounts, journal=journal)
             progress("FRESCO runs", run + 1, config.runs)
         return rows
-    # Spawned, not forked (forking a process that runs ape's threads can deadlock); a spawned
-    # child gets the parent's sys.path, so it imports this checkout's package.
-    context = multiprocessing.get_context("spawn")
+    context = spawn_context()
     results = context.Queue()
     workers = [
         context.Process(
@@ -429,11 +430,11 @@ def _worker(
     runs: list[int], config: FrescoReplayConfig, results: Any, journal_path: Path | None
 ) -> None:
     """One process: its own anvil, its runs, a message per run (rows, or a failure line)."""
+    die_with_parent()  # a killed CLI leaves no worker behind, nor the worker's node
     try:
         from ape import accounts
-        from ape.logging import logger
 
-        logger.set_level("WARNING")
+        show_chain_logs(verbose=False)
         inputs = Inputs.load(config)
         journal = None if journal_path is None else UnitJournal(journal_path, config)
         with anvil_node() as node, connected(node.network_choice):
@@ -661,11 +662,12 @@ def _headline(
         members = [r for r in table if r["application"] == application]
         best = min(members, key=lambda r: r["qos_violation_rate_mean"])
         lowest[application] = best["engine"]
-    fresco_sweep = {r["sites"]: round(r["p50_ms"], 2) for r in sweep if r["engine"] == "FRESCO"}
+    fresco_sweep = [r for r in sweep if r["engine"] == "FRESCO"]
+    ends = (fresco_sweep[0], fresco_sweep[-1]) if fresco_sweep else ()
     return {
-        "lowest_violations": lowest,
-        "fresco_p50_ms_by_sites": fresco_sweep,
-        "block_time_p50_ms": {r["chain"]: round(r["p50_ms"], 2) for r in blocks},
+        "fewest QoS violations": lowest,
+        "FRESCO decision p50 ms by sites": {r["sites"]: round(r["p50_ms"], 2) for r in ends},
+        "decision p50 ms by block time": {r["chain"]: round(r["p50_ms"], 2) for r in blocks},
     }
 
 

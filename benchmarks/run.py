@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from eth_utils import keccak
 
+from edgeledger.blockedge.actors import phase_times
 from edgeledger.blockedge.market import PPM, new_salt, report_commitment, solve
 from edgeledger.deploy import (
     REPUTATION_AWARE_POLICY_ID,
@@ -181,11 +182,14 @@ def reputation_gas() -> tuple[list[list[str]], list[str]]:
         return int(contract.updateNodeReputation(words, sender=reporter).gas_used)
 
     def report_bound(n: int, words_touched: int) -> int:
-        # tx + the reporter's high-water mark + the score words rewritten + the event.
-        return TX + REWRITE_COLD + words_touched * REWRITE_COLD + log_cost(2, 2 + n)
+        # tx + the reporter's high-water mark + the score words and the reporter's influence
+        # words (one per score word, this period) rewritten + the event (period, reports).
+        return TX + REWRITE_COLD + 2 * words_touched * REWRITE_COLD + log_cost(2, 3 + n)
 
     indices = list(range(len(nodes)))  # registered in order
-    batch(indices[:128])  # warm-up: the first report into a score word writes it fresh
+    # Warm-up: the first report into a score word writes it fresh, and so does the reporter's
+    # first report of the period into an influence word.
+    batch(indices[:128])
     cases = [
         ("10 reports, 10 distinct nodes", indices[:10], 1, 80_000),
         ("10 reports, 10 nodes in two score words", indices[11:21], 2, 80_000),
@@ -244,17 +248,17 @@ def market_gas() -> tuple[list[list[str]], list[str]]:
             75_000,
             "+ request, reputation cold reads (6,300), calldata",
         ),
-        # one new slot (216 bits of the hash and the block number), the event
+        # one new slot (the hash), the request's commit counter rewritten, the event
         "commitReport": (
-            TX + NEW_SLOT + log_cost(3, 1),
+            TX + NEW_SLOT + REWRITE_COLD + log_cost(3, 1),
             50_000,
-            "+ request cold read: window end and winner share a slot (2,100), calldata",
+            "+ cold reads of the requester and the window (4,200), the bond check, calldata",
         ),
-        # the commitment rewritten, the request's counters rewritten, the event
+        # the commitment rewritten, the request's two counter slots rewritten, the event
         "revealReport": (
-            TX + 2 * REWRITE_COLD + log_cost(3, 1),
+            TX + 3 * REWRITE_COLD + log_cost(3, 1),
             60_000,
-            "+ request window slot cold read (2,100), the hash, calldata",
+            "+ the hash, calldata",
         ),
         # the credit zeroed, the value sent (9,000 less the 2,300 stipend an EOA leaves
         # unused), the event; zeroing the credit refunds 4,800
@@ -270,8 +274,9 @@ def market_gas() -> tuple[list[list[str]], list[str]]:
             _row(f"{name} (mean of {len(values)})", float(np.mean(values)), bound, target, why)
         )
     notes = [
-        "A round: post, 4 bids, close, result, one commit-reveal, finalize, a loser's "
-        "reclaim and withdraw; 3 rounds. Bounds of untargeted steps are not worked out (0).",
+        "A round: post, 4 bids, close, result, one commit (with its bond) and reveal (in the "
+        "reveal phase), finalize, a loser's reclaim and withdraw; 3 rounds. Bounds of untargeted "
+        "steps are not worked out (0).",
     ]
     return rows, notes
 
@@ -291,6 +296,7 @@ def _market_rounds(
     ether = 10**18
     challenge = keccak(b"benchmark")
     gas: dict[str, list[int]] = {}
+    bond = int(market.DETECTOR_BOND())
 
     def measure(name: str, receipt: Any) -> Any:
         gas.setdefault(name, []).append(int(receipt.gas_used))
@@ -306,9 +312,8 @@ def _market_rounds(
             ether,
             PPM,
         )
-        request_id = int(
-            market.postRequest(terms, value=10 * ether, sender=requester).events[0].requestId
-        )
+        posted = measure("postRequest", market.postRequest(terms, value=ether, sender=requester))
+        request_id = int(posted.events[0].requestId)
         for i, bidder in enumerate(bidders):
             measure(
                 "placeBid", market.placeBid(request_id, 10 + i, 100, value=ether, sender=bidder)
@@ -319,9 +324,14 @@ def _market_rounds(
         measure("submitResult", market.submitResult(request_id, nonce, sender=bidders[0]))
         salt = new_salt()
         commitment = report_commitment(request_id, detector.address, round_ == 0, salt)
-        measure("commitReport", market.commitReport(request_id, commitment, sender=detector))
+        measure(
+            "commitReport",
+            market.commitReport(request_id, commitment, value=bond, sender=detector),
+        )
+        reveal_from, verify_until = phase_times(market, request_id)
+        chain.mine(timestamp=reveal_from)
         measure("revealReport", market.revealReport(request_id, round_ == 0, salt, sender=detector))
-        chain.mine(deltatime=61)
+        chain.mine(timestamp=verify_until + 1)
         measure("finalize", market.finalize(request_id, sender=requester))
         measure("reclaimDeposit", market.reclaimDeposit(request_id, sender=bidders[1]))
         measure("withdraw", market.withdraw(sender=bidders[1]))
@@ -393,8 +403,9 @@ def identity_gas() -> tuple[list[list[str]], list[str]]:
         per_server[label] = (float(np.mean(eight)) - float(np.mean(three))) / 5
         if wired:
             market, verifiers = deployment.market, deployment.verifiers
-            for bidder in acc[12:16]:
-                deployment.reputation.registerNode(bidder, sender=agent)
+            # Bidders, the requester and the detector are nodes: the requester's outcomes count.
+            for node in [*acc[12:16], requester, detector]:
+                deployment.reputation.registerNode(node, sender=agent)
         else:
             market, verifiers = deploy_blockedge(agent)
         for name, values in _market_rounds(
@@ -414,10 +425,12 @@ def identity_gas() -> tuple[list[list[str]], list[str]]:
     why = {
         "registerServer": "isRegistered: is the server an active reputation node",
         "submitTask, 3 servers": "ReputationAware: every candidate's score, then DelayAware",
-        "submitResult": "recordOutcome: role, node record, score word rewrite, event",
-        "reassignTask after the timeout": "the silent server's failure + ReputationAware choice",
+        "submitResult": "guarded recordOutcome: the drone's operator (party), role, node and "
+        "party records, score and influence words, event",
+        "reassignTask after the timeout": "the silent server's failure (as submitResult) + "
+        "ReputationAware choice",
         "placeBid": "standingOf: bidder's membership and score",
-        "finalize": "recordOutcome of the winner's result",
+        "finalize": "guarded recordOutcome of the winner's result, on behalf of the requester",
     }
     rows = []
     for name in names:
@@ -499,8 +512,20 @@ def fresco_timing() -> tuple[list[list[str]], list[list[str]], list[str]]:
     return rows, replay_rows, notes
 
 
+# Issue 18 allows a path up to 15% over its old target where a new check must cost more: the
+# row then names the check (NEW_CHECKS) and its excess.
+ALLOWED_EXCESS = 0.15
+NEW_CHECKS = {
+    "updateNodeReputation": "the influence bound: a (party, period) word per score word",
+    "commitReport": "detectors' eligibility: requester, bond and commit phase",
+}
+
+
 def _row(name: str, gas: float, bound: int, target: int | None, why: str) -> list[str]:
     verdict = "" if target is None else ("yes" if gas <= target else "**no**")
+    check = next((c for prefix, c in NEW_CHECKS.items() if name.startswith(prefix)), None)
+    if target is not None and target < gas <= target * (1 + ALLOWED_EXCESS) and check:
+        verdict = f"+{gas / target - 1:.1%}, within 15%: {check}"
     target_text = "-" if target is None else f"{target:,}"
     return [name, f"{gas:,.0f}", f"{bound:,}", target_text, verdict, why]
 

@@ -1,47 +1,60 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {ICollaborationMarket} from "../interfaces/ICollaborationMarket.sol";
 import {IReputationManager} from "../interfaces/IReputationManager.sol";
 import {IResultVerifier} from "../interfaces/IResultVerifier.sol";
+import {GuardedCalls} from "./libraries/GuardedCalls.sol";
 
 /// @title BlockEdge collaboration market
 /// @notice See ICollaborationMarket. Money only leaves through `withdraw`; every other step
 /// moves amounts between what the contract holds for someone: a request's incentive, a bid's
-/// deposit, and credits. At any time the balance equals the sum of those three.
+/// deposit, detectors' bonds, and credits. At any time the balance equals the sum of those.
 /// @dev Storage is laid out for the paths with gas targets: a bid is one slot, a commitment is
-/// one slot (216 bits of the hash and the commit's block number), and the request slot a bid
-/// rewrites is made non-zero at posting so that the first bid does not pay for a new slot.
-contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
+/// one slot (the hash with its top bit set, so that it is never taken for a reveal's mark),
+/// and the request slot a bid rewrites is made non-zero at posting so that the first bid does
+/// not pay for a new slot.
+contract CollaborationMarket is
+    ICollaborationMarket,
+    AccessControlDefaultAdminRules,
+    Pausable,
+    ReentrancyGuardTransient
+{
     // ---------------------------------------------------------------- types
 
     struct Request {
-        // slot 0
+        // slot 0: read by every step
         address requester;
         uint40 biddingDeadline;
         uint32 maxDelayS;
         uint8 bids;
         Phase phase;
-        // slot 1
+        bool slashed;
+        // slot 1: the terms
         uint96 incentive;
         uint96 minDeposit;
         uint32 verificationWindowS;
         uint32 maxMisbehaviourPpm;
-        // slot 2: the best bid so far, then the winner; and the window's end once a result is in
+        // slot 2: the best bid so far, then the winner; the detectors' counts
         address best;
         uint64 bestScorePlusOne; // score + 1: non-zero from posting (1 = no bid yet)
-        uint32 verifyUntil;
-        // slot 3
-        IResultVerifier verifier;
+        uint16 committed;
         uint16 revealed;
+        // slot 3: the verifier and the verification window (set with the result)
+        IResultVerifier verifier;
+        uint40 revealFrom; // commits before, reveals from here
+        uint40 verifyUntil;
         uint16 guilty;
-        bool slashed;
-        // slot 4, 5, 6
+        // slots 4 to 7
         bytes32 task;
         bytes32 result;
         uint96 winnerDeposit;
         uint96 rewardPerDetector;
+        uint96 bondPayout;
     }
 
     enum BidState {
@@ -64,9 +77,13 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
     uint256 public constant MAX_BIDS = 64;
     uint256 public constant PPM = 1_000_000;
     uint256 public constant BPS = 10_000;
-    /// @dev A commitment slot keeps the hash above bit 40 and the commit's block number below.
-    uint256 private constant _BLOCK_BITS = (uint256(1) << 40) - 1;
-    /// @dev Report slot values after the reveal (a commitment is far above them).
+    /// @notice May list and delist verifiers.
+    bytes32 public constant VERIFIER_ADMIN_ROLE = keccak256("VERIFIER_ADMIN_ROLE");
+    /// @notice May pause and unpause new requests and bids.
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+    /// @dev Set in every stored commitment: a commitment is then far above the marks below.
+    uint256 private constant _COMMITTED_BIT = uint256(1) << 255;
+    /// @dev Report slot values after the reveal.
     uint256 private constant _REVEALED_INNOCENT = 1;
     uint256 private constant _REVEALED_GUILTY = 2;
     uint256 private constant _REWARD_CLAIMED = 3;
@@ -77,6 +94,16 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
     IReputationManager public immutable REPUTATION;
     /// @inheritdoc ICollaborationMarket
     uint16 public immutable MIN_BID_SCORE;
+    /// @inheritdoc ICollaborationMarket
+    uint96 public immutable DETECTOR_BOND;
+    /// @notice A finalized request moves its winner's score only with at least this incentive.
+    uint96 public immutable MIN_SCORED_INCENTIVE;
+    /// @notice ... and only with at least this deposit.
+    uint96 public immutable MIN_SCORED_DEPOSIT;
+    /// @notice Shortest verification window, seconds: each half must hold a block.
+    uint32 public immutable MIN_WINDOW_S;
+    /// @notice Longest bidding time, result delay and window, seconds.
+    uint32 public immutable MAX_TERM_S;
 
     // ---------------------------------------------------------------- storage
 
@@ -86,32 +113,58 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
     mapping(uint256 requestId => mapping(address detector => uint256)) private _reports;
     mapping(address node => NodeReputation) private _reputations;
     mapping(address account => uint256) private _credits;
+    /// @dev A listed verifier's code hash (zero: not listed).
+    mapping(IResultVerifier verifier => bytes32) private _listedVerifiers;
 
     // ---------------------------------------------------------------- constructor
 
-    /// @param compensationBps Share of a slashed deposit for the requester; the rest rewards
-    /// the detectors (edgeledger deploys 5,000: half and half).
-    /// @param reputation Bidders' scores and winners' outcomes (it must grant this market its
-    /// OUTCOME_SOURCE_ROLE); zero for a market on its own.
-    /// @param minBidScore Lowest score that may bid (edgeledger: 400 of 1,000).
-    constructor(uint16 compensationBps, IReputationManager reputation, uint16 minBidScore) {
-        if (compensationBps > BPS) revert InvalidTerms("compensation above 100%");
-        COMPENSATION_BPS = compensationBps;
-        REPUTATION = reputation;
-        MIN_BID_SCORE = minBidScore;
+    /// @param parameters See MarketParameters; edgeledger's defaults are in DeployParameters.
+    /// The deployer holds the admin, verifier admin and pauser roles.
+    constructor(MarketParameters memory parameters)
+        AccessControlDefaultAdminRules(parameters.adminDelayS, msg.sender)
+    {
+        if (parameters.compensationBps > BPS) revert InvalidTerms("compensation above 100%");
+        if (parameters.detectorBond == 0 || parameters.detectorBond > type(uint80).max) {
+            revert InvalidTerms("detector bond outside 1..2^80");
+        }
+        if (parameters.minWindowS < 2 || parameters.maxTermS < parameters.minWindowS) {
+            revert InvalidTerms("windows: 2 <= minimum <= maximum");
+        }
+        COMPENSATION_BPS = parameters.compensationBps;
+        REPUTATION = parameters.reputation;
+        MIN_BID_SCORE = parameters.minBidScore;
+        DETECTOR_BOND = parameters.detectorBond;
+        MIN_SCORED_INCENTIVE = parameters.minScoredIncentive;
+        MIN_SCORED_DEPOSIT = parameters.minScoredDeposit;
+        MIN_WINDOW_S = parameters.minWindowS;
+        MAX_TERM_S = parameters.maxTermS;
+        _grantRole(VERIFIER_ADMIN_ROLE, msg.sender);
+        _grantRole(PAUSER_ROLE, msg.sender);
     }
 
     // ---------------------------------------------------------------- external: market
 
     /// @inheritdoc ICollaborationMarket
-    function postRequest(RequestTerms calldata terms) external payable returns (uint256 requestId) {
+    function postRequest(
+        RequestTerms calldata terms
+    ) external payable whenNotPaused returns (uint256 requestId) {
         if (msg.value == 0) revert NoIncentive();
         if (msg.value > type(uint96).max) revert InvalidTerms("incentive above 2^96 wei");
-        if (address(terms.verifier).code.length == 0) revert InvalidTerms("verifier not a contract");
+        if (!isListedVerifier(terms.verifier)) revert VerifierNotListed(terms.verifier);
         if (terms.biddingDeadline <= block.timestamp) revert InvalidTerms("bidding deadline passed");
-        if (terms.maxDelayS == 0) revert InvalidTerms("zero result delay");
-        if (terms.verificationWindowS == 0) revert InvalidTerms("zero verification window");
+        if (terms.biddingDeadline > block.timestamp + MAX_TERM_S) {
+            revert InvalidTerms("bidding deadline too far");
+        }
+        if (terms.maxDelayS == 0 || terms.maxDelayS > MAX_TERM_S) {
+            revert InvalidTerms("result delay outside 1..term");
+        }
+        if (terms.verificationWindowS < MIN_WINDOW_S || terms.verificationWindowS > MAX_TERM_S) {
+            revert InvalidTerms("window outside minimum..term");
+        }
         if (terms.maxMisbehaviourPpm > PPM) revert InvalidTerms("misbehaviour bound above 1");
+        // A winner whose deposit is below the incentive would gain by taking the work and not
+        // doing it: the deposit stakes at least what the work is paid.
+        if (terms.minDeposit < msg.value) revert InvalidTerms("minimum deposit below incentive");
         requestId = ++_requestCount;
         Request storage request = _requests[requestId];
         request.requester = msg.sender;
@@ -140,12 +193,17 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ICollaborationMarket
-    function placeBid(uint256 requestId, uint32 cost, uint32 capability) external payable {
+    function placeBid(
+        uint256 requestId,
+        uint32 cost,
+        uint32 capability
+    ) external payable whenNotPaused {
         Request storage request = _requests[requestId];
         _requirePhase(requestId, request.phase, Phase.Bidding);
         if (block.timestamp > request.biddingDeadline) {
             revert BiddingClosedAt(requestId, request.biddingDeadline);
         }
+        if (msg.sender == request.requester) revert RequesterCannotBid(requestId);
         if (request.bids >= MAX_BIDS) revert TooManyBids(requestId, MAX_BIDS);
         if (msg.value < request.minDeposit) revert DepositTooSmall(msg.value, request.minDeposit);
         if (msg.value > type(uint96).max) revert InvalidTerms("deposit above 2^96 wei");
@@ -197,8 +255,7 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         NodeReputation storage reputation = _reputations[winner];
         reputation.allocated += 1;
         reputation.staked += deposit;
-        reputation.returned += incentive;
-        _credits[winner] += incentive;
+        // The incentive stays with the request until finalize: paid for a result, not a bid.
         emit BiddingClosed(requestId, winner, incentive);
     }
 
@@ -223,35 +280,47 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         if (msg.sender != request.best) revert NotWinner(requestId, msg.sender);
         uint256 deadline = _resultDeadline(request);
         if (block.timestamp > deadline) revert ResultTooLate(requestId, deadline);
+        uint256 window = request.verificationWindowS;
         request.result = result;
-        request.verifyUntil = uint32(block.timestamp + request.verificationWindowS);
+        // Both fit: the window is at most MAX_TERM_S (uint32) and the time is a block's.
+        request.revealFrom = uint40(block.timestamp + window / 2);
+        request.verifyUntil = uint40(block.timestamp + window);
         request.phase = Phase.Verifying;
         emit ResultSubmitted(requestId, msg.sender, result);
     }
 
     /// @inheritdoc ICollaborationMarket
-    function commitReport(uint256 requestId, bytes32 commitment) external {
+    function commitReport(uint256 requestId, bytes32 commitment) external payable {
         Request storage request = _requests[requestId];
-        _requireOpenWindow(requestId, request);
+        uint256 revealFrom = request.revealFrom;
+        if (revealFrom == 0) _requirePhase(requestId, request.phase, Phase.Verifying);
+        // Nobody may commit once anyone can reveal: a late detector would copy the reveals.
+        if (block.timestamp >= revealFrom) revert CommitPhaseOver(requestId, revealFrom);
+        if (msg.value != DETECTOR_BOND) revert WrongBond(msg.value, DETECTOR_BOND);
         if (msg.sender == request.best) revert WinnerCannotReport(requestId);
+        if (msg.sender == request.requester) revert RequesterCannotReport(requestId);
+        if (address(REPUTATION) != address(0) && !REPUTATION.isRegistered(msg.sender)) {
+            revert NotEligibleDetector(msg.sender);
+        }
         mapping(address => uint256) storage reports = _reports[requestId];
         if (reports[msg.sender] != 0) revert AlreadyCommitted(requestId, msg.sender);
-        reports[msg.sender] = (uint256(commitment) & ~_BLOCK_BITS) | block.number;
+        reports[msg.sender] = uint256(commitment) | _COMMITTED_BIT;
+        request.committed += 1;
         emit ReportCommitted(requestId, msg.sender, commitment);
     }
 
     /// @inheritdoc ICollaborationMarket
     function revealReport(uint256 requestId, bool guilty, bytes32 salt) external {
         Request storage request = _requests[requestId];
-        _requireOpenWindow(requestId, request);
+        uint256 revealFrom = request.revealFrom;
+        if (revealFrom == 0) _requirePhase(requestId, request.phase, Phase.Verifying);
+        if (block.timestamp < revealFrom) revert RevealPhaseNotOpen(requestId, revealFrom);
+        if (block.timestamp > request.verifyUntil) revert WindowClosed(requestId, request.verifyUntil);
+        // The commit phase ended before this one began: every commitment is in an earlier block.
         uint256 stored = _reports[requestId][msg.sender];
         if (stored <= _REWARD_CLAIMED) revert NoCommitment(requestId, msg.sender);
-        // The commitment must be on chain before the report: a later block.
-        if (block.number <= stored & _BLOCK_BITS) revert RevealTooEarly(requestId);
         bytes32 expected = keccak256(abi.encode(requestId, msg.sender, guilty, salt));
-        if (uint256(expected) & ~_BLOCK_BITS != stored & ~_BLOCK_BITS) {
-            revert RevealMismatch(requestId, msg.sender);
-        }
+        if (uint256(expected) | _COMMITTED_BIT != stored) revert RevealMismatch(requestId, msg.sender);
         _reports[requestId][msg.sender] = guilty ? _REVEALED_GUILTY : _REVEALED_INNOCENT;
         request.revealed += 1;
         if (guilty) request.guilty += 1;
@@ -267,9 +336,11 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
             if (block.timestamp <= request.verifyUntil) {
                 revert WindowOpen(requestId, request.verifyUntil);
             }
-            slashed = request.verifier.misbehaved(
-                request.task, request.result, request.guilty, request.revealed
+            bool answered;
+            (slashed, answered) = GuardedCalls.misbehaved(
+                request.verifier, request.task, request.result, request.guilty, request.revealed
             );
+            if (!answered) emit VerifierFailed(requestId, request.verifier);
         } else if (phase == Phase.Executing) {
             uint256 deadline = _resultDeadline(request);
             if (block.timestamp <= deadline) revert WindowOpen(requestId, deadline);
@@ -279,44 +350,46 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         }
 
         address winner = request.best;
-        uint96 deposit = request.winnerDeposit;
-        uint96 compensation = 0;
-        uint96 rewardPerDetector = 0;
         request.phase = Phase.Finalized;
+        request.slashed = slashed;
         _bids[requestId][winner].state = BidState.Settled;
-        if (slashed) {
-            compensation = uint96(uint256(deposit) * COMPENSATION_BPS / BPS);
-            uint96 rest = deposit - compensation;
-            if (request.guilty > 0) rewardPerDetector = rest / request.guilty;
-            request.slashed = true;
-            request.rewardPerDetector = rewardPerDetector;
-            _reputations[winner].misbehaviours += 1;
-            // What the detectors do not get (all of it without guilty reveals, else the
-            // rounding remainder) goes to the requester with the compensation.
-            _credits[request.requester] += deposit - rewardPerDetector * request.guilty;
-        } else {
-            _reputations[winner].returned += deposit;
-            _credits[winner] += deposit;
-        }
-        emit RequestFinalized(requestId, winner, slashed, compensation, rewardPerDetector);
-        if (address(REPUTATION) != address(0)) {
+        (uint96 compensation, uint96 rewardPerDetector) = _settleDeposit(request, winner, slashed);
+        uint96 bondPayout = _settleBonds(request, winner, slashed);
+        emit RequestFinalized(
+            requestId, winner, slashed, compensation, rewardPerDetector, bondPayout
+        );
+        if (
+            address(REPUTATION) != address(0) && request.incentive >= MIN_SCORED_INCENTIVE
+                && request.winnerDeposit >= MIN_SCORED_DEPOSIT
+        ) {
             // The result's delay after the bidding deadline against the requested maxDelayS
             // (a slashed winner gets a failure whatever its delay). Phase Finalized is set, so
-            // this runs once per request.
+            // this runs once per request. The requester vouches for it.
             uint256 delay = slashed ? request.maxDelayS
                 : request.verifyUntil - request.verificationWindowS - request.biddingDeadline;
-            REPUTATION.recordOutcome(winner, requestId, uint32(delay), request.maxDelayS, !slashed);
+            GuardedCalls.recordOutcome(
+                REPUTATION,
+                winner,
+                request.requester,
+                requestId,
+                uint32(delay),
+                request.maxDelayS,
+                !slashed
+            );
         }
     }
 
     /// @inheritdoc ICollaborationMarket
     function claimReward(uint256 requestId) external {
         Request storage request = _requests[requestId];
-        uint96 reward = request.rewardPerDetector;
-        if (
-            request.phase != Phase.Finalized || reward == 0
-                || _reports[requestId][msg.sender] != _REVEALED_GUILTY
-        ) revert NoReward(requestId, msg.sender);
+        uint256 report = _reports[requestId][msg.sender];
+        bool slashed = request.slashed;
+        // Only reports on the verdict's side are paid: guilty if slashed, innocent if not.
+        bool onTheVerdictsSide = slashed ? report == _REVEALED_GUILTY : report == _REVEALED_INNOCENT;
+        if (request.phase != Phase.Finalized || !onTheVerdictsSide) {
+            revert NoReward(requestId, msg.sender);
+        }
+        uint96 reward = request.bondPayout + (slashed ? request.rewardPerDetector : 0);
         _reports[requestId][msg.sender] = _REWARD_CLAIMED;
         _credits[msg.sender] += reward;
         emit RewardClaimed(requestId, msg.sender, reward);
@@ -330,6 +403,33 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         (bool sent,) = msg.sender.call{value: amount}("");
         if (!sent) revert TransferFailed(msg.sender, amount);
         emit Withdrawn(msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- external: admin
+
+    /// @inheritdoc ICollaborationMarket
+    function listVerifier(IResultVerifier verifier) external onlyRole(VERIFIER_ADMIN_ROLE) {
+        if (address(verifier).code.length == 0) revert VerifierNotContract(address(verifier));
+        bytes32 codehash = address(verifier).codehash;
+        _listedVerifiers[verifier] = codehash;
+        emit VerifierListed(verifier, codehash);
+    }
+
+    /// @inheritdoc ICollaborationMarket
+    function delistVerifier(IResultVerifier verifier) external onlyRole(VERIFIER_ADMIN_ROLE) {
+        if (_listedVerifiers[verifier] == bytes32(0)) revert VerifierNotListed(verifier);
+        delete _listedVerifiers[verifier];
+        emit VerifierDelisted(verifier);
+    }
+
+    /// @inheritdoc ICollaborationMarket
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc ICollaborationMarket
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
     }
 
     // ---------------------------------------------------------------- external: views
@@ -355,11 +455,14 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
             winner: request.phase == Phase.Bidding ? address(0) : request.best,
             incentive: request.incentive,
             winnerDeposit: request.winnerDeposit,
+            revealFrom: request.revealFrom,
             verifyUntil: request.verifyUntil,
+            committed: request.committed,
             revealed: request.revealed,
             guilty: request.guilty,
             slashed: request.slashed,
             rewardPerDetector: request.rewardPerDetector,
+            bondPayout: request.bondPayout,
             result: request.result
         });
     }
@@ -390,6 +493,14 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         return _requestCount;
     }
 
+    // ---------------------------------------------------------------- public
+
+    /// @inheritdoc ICollaborationMarket
+    function isListedVerifier(IResultVerifier verifier) public view returns (bool) {
+        bytes32 listed = _listedVerifiers[verifier];
+        return listed != bytes32(0) && listed == address(verifier).codehash;
+    }
+
     // ---------------------------------------------------------------- internal
 
     function _requirePhase(uint256 requestId, Phase phase, Phase wanted) internal pure {
@@ -397,17 +508,57 @@ contract CollaborationMarket is ICollaborationMarket, ReentrancyGuardTransient {
         if (phase != wanted) revert WrongPhase(requestId, phase);
     }
 
-    /// @dev Reads only the slot that commit and reveal need anyway: a window end is set with
-    /// the result, and finalize needs it to have passed, so "now within a set window" means
-    /// "Verifying". The phase slot is read only to say why not (saves a cold read, 2,100 gas).
-    function _requireOpenWindow(uint256 requestId, Request storage request) internal view {
-        uint256 until = request.verifyUntil;
-        if (until == 0) _requirePhase(requestId, request.phase, Phase.Verifying);
-        if (block.timestamp > until) revert WindowClosed(requestId, until);
-    }
-
     function _resultDeadline(Request storage request) internal view returns (uint256) {
         return uint256(request.biddingDeadline) + request.maxDelayS;
+    }
+
+    /// @dev The winner's deposit and the incentive. Slashed: the incentive back to the
+    /// requester, COMPENSATION_BPS of the deposit to it and the rest shared by the guilty
+    /// revealers (what they do not get, the rounding remainder or all of it without any, to the
+    /// requester). Not slashed: both to the winner.
+    function _settleDeposit(
+        Request storage request,
+        address winner,
+        bool slashed
+    ) internal returns (uint96 compensation, uint96 rewardPerDetector) {
+        uint96 deposit = request.winnerDeposit;
+        uint96 incentive = request.incentive;
+        if (slashed) {
+            uint256 guilty = request.guilty;
+            compensation = uint96(uint256(deposit) * COMPENSATION_BPS / BPS);
+            if (guilty > 0) rewardPerDetector = uint96((deposit - compensation) / guilty);
+            request.rewardPerDetector = rewardPerDetector;
+            _reputations[winner].misbehaviours += 1;
+            _credits[request.requester] += incentive + deposit - rewardPerDetector * guilty;
+        } else {
+            NodeReputation storage reputation = _reputations[winner];
+            reputation.returned += deposit + incentive;
+            _credits[winner] += uint256(deposit) + incentive;
+        }
+    }
+
+    /// @dev The detectors' bonds. Those on the verdict's side (guilty reveals if slashed,
+    /// innocent ones if not) share what the others forfeited (the wrong side, and whoever
+    /// committed but never revealed); each claims its payout with `claimReward`. With nobody
+    /// on the verdict's side, or for the rounding remainder: the forfeits go to the requester
+    /// if the winner was slashed, else to the winner (accused for nothing).
+    function _settleBonds(
+        Request storage request,
+        address winner,
+        bool slashed
+    ) internal returns (uint96 payout) {
+        uint256 committed = request.committed;
+        if (committed == 0) return 0;
+        uint256 onTheVerdictsSide = slashed ? request.guilty : request.revealed - request.guilty;
+        uint256 forfeited = (committed - onTheVerdictsSide) * DETECTOR_BOND;
+        uint256 unshared = forfeited; // all of it when nobody is on the verdict's side
+        if (onTheVerdictsSide > 0) {
+            // At most DETECTOR_BOND * committed < 2^80 * 2^16: fits 96 bits.
+            payout = uint96(DETECTOR_BOND + forfeited / onTheVerdictsSide);
+            unshared = forfeited % onTheVerdictsSide;
+            request.bondPayout = payout;
+        }
+        _credits[slashed ? request.requester : winner] += unshared;
     }
 
     function _misbehaviourPpm(NodeReputation memory reputation) internal pure returns (uint256) {

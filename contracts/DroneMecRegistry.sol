@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IDroneMecRegistry} from "../interfaces/IDroneMecRegistry.sol";
 import {IOffloadingPolicy} from "../interfaces/IOffloadingPolicy.sol";
 import {IReputationManager} from "../interfaces/IReputationManager.sol";
+import {GuardedCalls} from "./libraries/GuardedCalls.sol";
 import {PackedServer} from "./libraries/PackedServer.sol";
 
 /// @title Drone-aided MEC registry (DMEC)
@@ -14,7 +17,7 @@ import {PackedServer} from "./libraries/PackedServer.sol";
 /// freshly allocated, by each task. A task therefore costs rewrites of warm-able slots instead
 /// of a new 22,100-gas slot, and the event log, which is as tamper-proof as storage, keeps the
 /// full history.
-contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
+contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, Pausable {
     // ---------------------------------------------------------------- types
 
     /// @dev One slot. Servers form a singly linked list through `next`, newest first, so that
@@ -69,6 +72,8 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     bytes32 public constant AGENT_ROLE = keccak256("AGENT_ROLE");
     /// @notice May add offloading policies to the catalogue.
     bytes32 public constant POLICY_ADMIN_ROLE = keccak256("POLICY_ADMIN_ROLE");
+    /// @notice May pause and unpause new tasks.
+    bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
     /// @notice Bound on active servers: every policy evaluation reads all of them.
     uint256 public constant MAX_SERVERS = 256;
     /// @notice Bound on policies: ids are uint8 and 0 means "none".
@@ -111,7 +116,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     }
 
     modifier onlyActiveDrone() {
-        if (_drones[msg.sender].membership != Membership.Active) revert DroneNotActive(msg.sender);
+        _callerDrone();
         _;
     }
 
@@ -122,17 +127,19 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     /// deploys Random, Nearest, MCC and DelayAware).
     /// @param reputation Where task outcomes go (it must grant this registry its
     /// OUTCOME_SOURCE_ROLE); zero for a registry on its own, as in the DMEC paper.
+    /// @param adminDelayS How long a handover of the admin role waits (two steps).
     constructor(
         uint32 taskTimeoutS,
         IOffloadingPolicy[BUILT_IN_POLICIES] memory builtInPolicies,
-        IReputationManager reputation
-    ) {
+        IReputationManager reputation,
+        uint48 adminDelayS
+    ) AccessControlDefaultAdminRules(adminDelayS, msg.sender) {
         if (address(reputation) != address(0) && taskTimeoutS == 0) revert ZeroTaskTimeout();
         TASK_TIMEOUT_S = taskTimeoutS;
         REPUTATION = reputation;
-        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
         _grantRole(AGENT_ROLE, msg.sender);
         _grantRole(POLICY_ADMIN_ROLE, msg.sender);
+        _grantRole(PAUSER_ROLE, msg.sender);
         // Bounded by BUILT_IN_POLICIES.
         for (uint256 i = 0; i < BUILT_IN_POLICIES; ++i) {
             IOffloadingPolicy policy = builtInPolicies[i];
@@ -251,7 +258,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     /// @inheritdoc IDroneMecRegistry
     function addDroneToDevice(address device, address newDrone) external onlyActiveDrone {
         DeviceRecord storage record = _activeDeviceOfCaller(device);
-        if (_drones[newDrone].membership != Membership.Active) revert DroneNotActive(newDrone);
+        _activeDrone(newDrone);
         record.hub = newDrone;
         emit DeviceMoved(device, msg.sender, newDrone);
     }
@@ -294,7 +301,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         uint32 dataKb,
         uint32 computeMegacycles,
         uint16 kind
-    ) external returns (uint256 taskId) {
+    ) external whenNotPaused returns (uint256 taskId) {
         DroneRecord memory drone = _callerDrone();
         (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(address(0));
         taskId = _submitTask(
@@ -313,7 +320,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
     /// @inheritdoc IDroneMecRegistry
     function submitTasks(
         TaskRequest[] calldata tasks
-    ) external returns (uint256[] memory taskIds) {
+    ) external whenNotPaused returns (uint256[] memory taskIds) {
         uint256 count = tasks.length;
         if (count == 0) revert EmptyBatch();
         if (count > MAX_BATCH) revert BatchTooLarge(count, MAX_BATCH);
@@ -332,10 +339,12 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         (address device, DeviceRecord storage record) = _outstandingTask(taskId);
         LatestTask memory task = _latestTasks[device];
         if (msg.sender != task.server) revert NotAssignedServer(msg.sender, taskId, task.server);
+        // A revoked server's tasks are taken away from it (the hub reassigns or abandons them).
+        if (_servers[msg.sender].membership != Membership.Active) revert ServerNotActive(msg.sender);
         record.taskState = TaskState.Completed;
         uint32 latency = uint32(block.timestamp) - task.assignedAt;
         emit TaskCompleted(device, msg.sender, taskId, resultDigest, latency);
-        _recordOutcome(msg.sender, taskId, latency, true);
+        _recordOutcome(msg.sender, record.hub, taskId, latency, true);
     }
 
     /// @inheritdoc IDroneMecRegistry
@@ -345,12 +354,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         DroneRecord memory drone = _callerDrone();
         LatestTask storage task = _latestTasks[device];
         address previous = task.server;
-        uint256 timesOutAt = uint256(task.assignedAt) + TASK_TIMEOUT_S;
-        bool timedOut = block.timestamp >= timesOutAt;
-        if (!timedOut && _servers[previous].membership == Membership.Active) {
-            revert TaskNotTimedOut(taskId, timesOutAt);
-        }
-        uint32 waited = uint32(block.timestamp) - task.assignedAt;
+        (bool timedOut, uint32 waited) = _unanswered(taskId, task);
         (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(previous);
         address server = _select(
             record.policyId,
@@ -363,7 +367,30 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
         task.assignedAt = uint32(block.timestamp);
         emit TaskReassigned(device, previous, server, taskId, msg.sender);
         // A server revoked before the timeout did not fail the task: it was taken away.
-        if (timedOut) _recordOutcome(previous, taskId, waited, false);
+        if (timedOut) _recordOutcome(previous, msg.sender, taskId, waited, false);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function abandonTask(uint256 taskId) external {
+        (address device, DeviceRecord storage record) = _outstandingTask(taskId);
+        if (msg.sender != record.hub) revert NotDeviceHub(msg.sender, device, record.hub);
+        _callerDrone();
+        LatestTask storage task = _latestTasks[device];
+        address server = task.server;
+        (bool timedOut, uint32 waited) = _unanswered(taskId, task);
+        record.taskState = TaskState.Abandoned;
+        emit TaskAbandoned(device, server, taskId, msg.sender);
+        if (timedOut) _recordOutcome(server, msg.sender, taskId, waited, false);
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function pause() external onlyRole(PAUSER_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IDroneMecRegistry
+    function unpause() external onlyRole(PAUSER_ROLE) {
+        _unpause();
     }
 
     // ---------------------------------------------------------------- external: views
@@ -552,10 +579,35 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
 
     /// @dev One outcome to the reputation manager, if there is one; TASK_TIMEOUT_S is the time
     /// constraint. Called after the state change that closes the assignment, so at most once
-    /// per assignment. A server that is no node there any more is not scored.
-    function _recordOutcome(address server, uint256 taskId, uint32 elapsedS, bool answered) private {
+    /// per assignment. The party is the server that authorized the device's hub drone (the
+    /// reputation manager ignores the outcome when that is `server` itself); the call cannot
+    /// stop the step (GuardedCalls).
+    function _recordOutcome(
+        address server,
+        address hub,
+        uint256 taskId,
+        uint32 elapsedS,
+        bool answered
+    ) private {
         if (address(REPUTATION) == address(0)) return;
-        REPUTATION.recordOutcome(server, taskId, elapsedS, TASK_TIMEOUT_S, answered);
+        address party = _drones[hub].authorizedBy;
+        GuardedCalls.recordOutcome(
+            REPUTATION, server, party, taskId, elapsedS, TASK_TIMEOUT_S, answered
+        );
+    }
+
+    /// @dev Whether an outstanding task may leave its server: after TASK_TIMEOUT_S (a failure
+    /// of the server, `timedOut`), or at once if the server was revoked (taken away).
+    function _unanswered(
+        uint256 taskId,
+        LatestTask storage task
+    ) private view returns (bool timedOut, uint32 waited) {
+        uint256 timesOutAt = uint256(task.assignedAt) + TASK_TIMEOUT_S;
+        timedOut = block.timestamp >= timesOutAt;
+        if (!timedOut && _servers[task.server].membership == Membership.Active) {
+            revert TaskNotTimedOut(taskId, timesOutAt);
+        }
+        waited = uint32(block.timestamp) - task.assignedAt;
     }
 
     /// @dev Asks the device's policy for a server among `servers`.
@@ -630,8 +682,17 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControl {
 
     /// @dev The caller's drone record; reverts unless the caller is an active drone.
     function _callerDrone() internal view returns (DroneRecord memory drone) {
-        drone = _drones[msg.sender];
-        if (drone.membership != Membership.Active) revert DroneNotActive(msg.sender);
+        return _activeDrone(msg.sender);
+    }
+
+    /// @dev A drone's record; reverts unless the drone is active and so is the server that
+    /// authorized it (revoking a server revokes its drones, checked here, where they act).
+    function _activeDrone(address account) internal view returns (DroneRecord memory drone) {
+        drone = _drones[account];
+        if (
+            drone.membership != Membership.Active
+                || _servers[drone.authorizedBy].membership != Membership.Active
+        ) revert DroneNotActive(account);
     }
 
     /// @dev The record of an active device whose hub is the caller.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IReputationManager} from "../interfaces/IReputationManager.sol";
 
 /// @title FRESCO reputation manager
@@ -9,15 +10,19 @@ import {IReputationManager} from "../interfaces/IReputationManager.sol";
 /// @dev Storage is laid out for the report path, which runs for every offloaded task:
 /// - scores are 16-bit entries, 16 to a word, addressed by the node's registration index, so
 ///   a batch about nodes registered near each other rewrites one word, not one slot a node;
-/// - an entry holds (score - INITIAL_SCORE) mod 2^15 and, in its top bit, "unregistered", so
-///   a word nobody wrote means "every node in it is registered with the initial score":
-///   registration does not write scores at all, and a report needs nothing but the entry;
+/// - an entry holds (score - INITIAL_SCORE) mod 2^16, so a word nobody wrote means "every
+///   node in it has the initial score": registration does not write scores at all, and a
+///   report needs nothing but the entry;
+/// - a party's influence (its net change to each node's score this period) lies in words of
+///   the same shape, 16 signed entries each, one word per (party, period, score word): a batch
+///   about nearby nodes rewrites one more word, and a new period starts from zero without a
+///   write;
 /// - reports name nodes by index, so the path reads no per-node record (2,100 gas each);
 /// - each node has one record slot (list link, index, membership) for the address views;
 /// - duplicate reports are refused by one high-water mark per reporter (task ids rise
 ///   strictly), not by a slot per task, which would cost 22,100 gas a report;
 /// - the batch event carries the reports as sent; the scores follow from them.
-contract ReputationManager is IReputationManager, AccessControl {
+contract ReputationManager is IReputationManager, AccessControlDefaultAdminRules {
     // ---------------------------------------------------------------- types
 
     /// @dev One slot. Nodes form a singly linked list, newest first, that keeps unregistered
@@ -51,8 +56,6 @@ contract ReputationManager is IReputationManager, AccessControl {
     /// @notice Bound on reports in one `updateNodeReputation` call.
     uint256 public constant MAX_BATCH = 256;
     uint256 private constant _ENTRY_MASK = 0xffff;
-    uint256 private constant _OFFSET_MASK = 0x7fff;
-    uint256 private constant _UNREGISTERED_BIT = 0x8000;
 
     /// @notice w on the SCALE: the weight of a new incentive (300 = 0.3).
     uint16 public immutable WEIGHT;
@@ -60,6 +63,12 @@ contract ReputationManager is IReputationManager, AccessControl {
     uint16 public immutable INITIAL_SCORE;
     /// @notice Score after `resetReputation` (500 = 0.5).
     uint16 public immutable RESET_SCORE;
+    /// @inheritdoc IReputationManager
+    uint16 public immutable MAX_INFLUENCE;
+    /// @inheritdoc IReputationManager
+    uint32 public immutable INFLUENCE_PERIOD_S;
+    /// @dev Periods are counted from here, so a period starts at deployment, not midnight.
+    uint256 private immutable _DEPLOYED_AT;
 
     // ---------------------------------------------------------------- storage
 
@@ -68,20 +77,39 @@ contract ReputationManager is IReputationManager, AccessControl {
     /// @dev Word i holds the entries of nodes 16i .. 16i + 15, entry j in bits 16j .. 16j + 15.
     mapping(uint256 word => uint256) private _scoreWords;
     mapping(address reporter => uint64) private _lastTaskIds;
+    /// @dev keccak256(party, period, score word) => 16 signed entries (int16), entry j the
+    /// party's net change this period to the score of node 16 * word + j.
+    mapping(bytes32 key => uint256) private _influence;
 
     // ---------------------------------------------------------------- constructor
 
     /// @param weight w on the SCALE (the paper: 300).
     /// @param initialScore Score of new nodes (the paper: 500).
     /// @param resetScore Score after a reset (the paper: 500).
-    constructor(uint16 weight, uint16 initialScore, uint16 resetScore) {
-        if (weight == 0 || weight > SCALE || initialScore > SCALE || resetScore > SCALE) {
+    /// @param maxInfluence One party's bound on its net change to a node's score per period.
+    /// @param influencePeriodS The period of that bound, seconds.
+    /// @param adminDelayS How long a handover of the admin role waits (two steps, OpenZeppelin
+    /// AccessControlDefaultAdminRules).
+    constructor(
+        uint16 weight,
+        uint16 initialScore,
+        uint16 resetScore,
+        uint16 maxInfluence,
+        uint32 influencePeriodS,
+        uint48 adminDelayS
+    ) AccessControlDefaultAdminRules(adminDelayS, msg.sender) {
+        if (
+            weight == 0 || weight > SCALE || initialScore > SCALE || resetScore > SCALE
+                || maxInfluence > SCALE || influencePeriodS == 0
+        ) {
             revert InvalidScoreParameters(weight, initialScore, resetScore);
         }
         WEIGHT = weight;
         INITIAL_SCORE = initialScore;
         RESET_SCORE = resetScore;
-        _grantRole(DEFAULT_ADMIN_ROLE, msg.sender);
+        MAX_INFLUENCE = maxInfluence;
+        INFLUENCE_PERIOD_S = influencePeriodS;
+        _DEPLOYED_AT = block.timestamp;
         _grantRole(AGENT_ROLE, msg.sender);
     }
 
@@ -96,7 +124,6 @@ contract ReputationManager is IReputationManager, AccessControl {
         if (record.membership == Membership.Unregistered) {
             // Back with its old index, and so its old score: leaving does not wash a score.
             _nodes[node].membership = Membership.Active;
-            _setUnregistered(record.index, false);
         } else {
             if (list.registered >= MAX_NODES) revert TooManyNodes(MAX_NODES);
             record = NodeRecord({next: list.head, index: list.registered, membership: Membership.Active});
@@ -116,8 +143,8 @@ contract ReputationManager is IReputationManager, AccessControl {
         if (msg.sender != node && !hasRole(AGENT_ROLE, msg.sender)) {
             revert NotNodeAuthority(msg.sender, node);
         }
+        // Its score stays, and outcomes about it still count: leaving is no escape.
         record.membership = Membership.Unregistered;
-        _setUnregistered(record.index, true);
         _nodeList.active -= 1;
         emit NodeUnregistered(node, msg.sender);
     }
@@ -131,6 +158,7 @@ contract ReputationManager is IReputationManager, AccessControl {
         if (count > MAX_BATCH) revert BatchTooLarge(count, MAX_BATCH);
         uint256 last = _lastTaskIds[msg.sender];
         uint256 registered = _nodeList.registered;
+        uint256 period = currentPeriod();
         // Bounded by MAX_BATCH.
         for (uint256 i = 0; i < count; ++i) {
             uint256 report = reports[i];
@@ -138,40 +166,38 @@ contract ReputationManager is IReputationManager, AccessControl {
             if (taskId <= last) revert ReportAlreadyCounted(msg.sender, taskId, last);
             last = taskId;
             uint256 index = uint32(report);
-            (uint256 key, uint256 shift) = _entryPosition(index);
-            uint256 word = _scoreWords[key];
-            uint256 entry = (word >> shift) & _ENTRY_MASK;
-            if (index >= registered || entry & _UNREGISTERED_BIT != 0) {
-                revert NodeIndexNotRegistered(index);
-            }
+            if (index >= registered) revert NodeIndexNotRegistered(index);
             uint256 constraint = uint32(report >> 128);
             if (constraint == 0) revert ZeroTimeConstraint(taskId);
-            uint256 score = _nextScore(_decode(entry), _incentive(report, constraint));
-            _scoreWords[key] = (word & ~(_ENTRY_MASK << shift)) | (_encode(score) << shift);
+            _applyReport(msg.sender, period, index, report, constraint);
         }
         _lastTaskIds[msg.sender] = uint64(last);
-        emit ReputationsUpdated(msg.sender, reports);
+        emit ReputationsUpdated(msg.sender, period, reports);
     }
 
     /// @inheritdoc IReputationManager
     function recordOutcome(
         address node,
+        address party,
         uint256 outcomeId,
         uint32 elapsed,
         uint32 timeConstraint,
         bool succeeded
     ) external onlyRole(OUTCOME_SOURCE_ROLE) {
         NodeRecord memory record = _nodes[node];
-        if (record.membership != Membership.Active) return;
+        if (
+            record.membership == Membership.None || party == node
+                || _nodes[party].membership != Membership.Active
+        ) {
+            emit OutcomeIgnored(msg.sender, node, outcomeId, party);
+            return;
+        }
         if (timeConstraint == 0) revert ZeroTimeConstraint(outcomeId);
         uint256 report =
             _packReport(record.index, uint64(outcomeId), elapsed, timeConstraint, succeeded);
-        // As in updateNodeReputation (kept inline there: a shared helper cost it ~90 gas a report).
-        (uint256 key, uint256 shift) = _entryPosition(record.index);
-        uint256 word = _scoreWords[key];
-        uint256 score = _nextScore(_decode((word >> shift) & _ENTRY_MASK), _incentive(report, timeConstraint));
-        _scoreWords[key] = (word & ~(_ENTRY_MASK << shift)) | (_encode(score) << shift);
-        emit OutcomeRecorded(msg.sender, node, outcomeId, report);
+        uint256 period = currentPeriod();
+        _applyReport(party, period, record.index, report, timeConstraint);
+        emit OutcomeRecorded(msg.sender, node, outcomeId, party, period, report);
     }
 
     /// @inheritdoc IReputationManager
@@ -275,6 +301,19 @@ contract ReputationManager is IReputationManager, AccessControl {
     }
 
     /// @inheritdoc IReputationManager
+    function currentPeriod() public view returns (uint256) {
+        return (block.timestamp - _DEPLOYED_AT) / INFLUENCE_PERIOD_S;
+    }
+
+    /// @inheritdoc IReputationManager
+    function influenceOf(address party, address node) external view returns (int256) {
+        NodeRecord memory record = _nodes[node];
+        if (record.membership == Membership.None) revert UnknownNode(node);
+        (uint256 key, uint256 shift) = _entryPosition(record.index);
+        return int16(uint16(_influence[_influenceKey(party, currentPeriod(), key)] >> shift));
+    }
+
+    /// @inheritdoc IReputationManager
     function packReport(
         uint32 nodeIndex,
         uint64 taskId,
@@ -325,15 +364,41 @@ contract ReputationManager is IReputationManager, AccessControl {
 
     function _setScore(uint256 index, uint256 score) internal {
         (uint256 key, uint256 shift) = _entryPosition(index);
-        uint256 kept = _scoreWords[key] & ~(_OFFSET_MASK << shift); // the unregistered bit stays
+        uint256 kept = _scoreWords[key] & ~(_ENTRY_MASK << shift);
         _scoreWords[key] = kept | (_encode(score) << shift);
     }
 
-    function _setUnregistered(uint256 index, bool unregistered) internal {
+    /// @dev One report about node `index` on behalf of `party`: the score moves toward the
+    /// report's incentive as the formula says, but by no more than keeps the party's net change
+    /// to that score this period within MAX_INFLUENCE. The moved score lies between the old
+    /// score and the formula's, so it stays in [0, SCALE].
+    function _applyReport(
+        address party,
+        uint256 period,
+        uint256 index,
+        uint256 report,
+        uint256 constraint
+    ) internal {
         (uint256 key, uint256 shift) = _entryPosition(index);
-        uint256 bit = _UNREGISTERED_BIT << shift;
         uint256 word = _scoreWords[key];
-        _scoreWords[key] = unregistered ? word | bit : word & ~bit;
+        uint256 score = _decode((word >> shift) & _ENTRY_MASK);
+        int256 wanted = int256(_nextScore(score, _incentive(report, constraint))) - int256(score);
+        bytes32 influenceKey = _influenceKey(party, period, key);
+        uint256 influenceWord = _influence[influenceKey];
+        int256 before = int16(uint16(influenceWord >> shift));
+        int256 bound = int256(uint256(MAX_INFLUENCE));
+        int256 after_ = before + wanted;
+        if (after_ > bound) after_ = bound;
+        else if (after_ < -bound) after_ = -bound;
+        // after_ - before has the sign of `wanted` and at most its size: score stays in range.
+        uint256 moved = uint256(int256(score) + after_ - before);
+        _scoreWords[key] = (word & ~(_ENTRY_MASK << shift)) | (_encode(moved) << shift);
+        _influence[influenceKey] = (influenceWord & ~(_ENTRY_MASK << shift))
+            | (uint256(uint16(int16(after_))) << shift);
+    }
+
+    function _influenceKey(address party, uint256 period, uint256 key) internal pure returns (bytes32) {
+        return keccak256(abi.encode(party, period, key));
     }
 
     /// @dev Where node `index`'s entry lives: word index / 16, bits 16 * (index % 16) and up.
@@ -341,17 +406,17 @@ contract ReputationManager is IReputationManager, AccessControl {
         return (index >> 4, (index & 15) << 4);
     }
 
-    /// @dev An entry's score: its offset from INITIAL_SCORE, mod 2^15 (the top bit is the
-    /// unregistered flag). Scores are in [0, SCALE], far inside 2^15, so the modulus is exact.
+    /// @dev An entry's score: its offset from INITIAL_SCORE, mod 2^16. Scores are in
+    /// [0, SCALE], far inside 2^16, so the modulus is exact.
     function _decode(uint256 entry) internal view returns (uint256) {
-        return ((entry & _OFFSET_MASK) + INITIAL_SCORE) & _OFFSET_MASK;
+        return (entry + INITIAL_SCORE) & _ENTRY_MASK;
     }
 
-    /// @dev The offset of `score` from INITIAL_SCORE, mod 2^15; a registered node's entry.
+    /// @dev The offset of `score` from INITIAL_SCORE, mod 2^16: a node's entry.
     function _encode(uint256 score) internal view returns (uint256) {
-        // Unchecked: score - INITIAL_SCORE may wrap below zero; only its low 15 bits are kept.
+        // Unchecked: score - INITIAL_SCORE may wrap below zero; only its low 16 bits are kept.
         unchecked {
-            return (score - INITIAL_SCORE) & _OFFSET_MASK;
+            return (score - INITIAL_SCORE) & _ENTRY_MASK;
         }
     }
 }

@@ -38,7 +38,8 @@ class ServerTask:
     device: str
     assigned_at: int
     how: str  # "submitted" or "reassigned" to this server
-    outcome: str = "pending"  # "answered", "moved away" (timed out or revoked) or "pending"
+    # "answered", "moved away" or "abandoned" (timed out or revoked), or "pending"
+    outcome: str = "pending"
     closed_at: int | None = None
     latency_s: int | None = None
 
@@ -121,6 +122,7 @@ def _dmec_tasks(registry: Any, server: str, at: BlockTimes) -> list[ServerTask]:
         (log, "moved away") for log in logs_about(registry.TaskReassigned, {"fromServer": server})
     ]
     events += [(log, "answered") for log in logs_about(registry.TaskCompleted, {"server": server})]
+    events += [(log, "abandoned") for log in logs_about(registry.TaskAbandoned, {"server": server})]
     open_tasks: dict[int, ServerTask] = {}
     tasks: list[ServerTask] = []
     for log, kind in sorted(events, key=lambda e: (e[0].block_number, e[0].log_index)):
@@ -158,8 +160,8 @@ def format_server_history(history: ServerHistory, names: dict[str, str] | None =
         line = f"    task #{sequence} of device {task.device}: {task.how} t={task.assigned_at}"
         if task.outcome == "answered":
             line += f", answered t={task.closed_at} ({task.latency_s} s)"
-        elif task.outcome == "moved away":
-            line += f", moved away unanswered t={task.closed_at}"
+        elif task.outcome in ("moved away", "abandoned"):
+            line += f", {task.outcome} unanswered t={task.closed_at}"
         else:
             line += ", no answer yet"
         lines.append(line)

@@ -41,6 +41,20 @@ class DeployParameters:
     # trusts and the market lets bid. Below the initial 500, so a new server is trusted; a
     # server that answered well (≈ 900) drops under it after three straight failures.
     min_trusted_score: int = 400
+    # Every contract: a handover of the admin role waits this long (two steps, OpenZeppelin's
+    # AccessControlDefaultAdminRules), so a stolen or mistaken handover can be seen and undone.
+    admin_delay_s: int = 86_400
+    # BlockEdge: what each detector stakes with its commitment; the verdict's losing side (and
+    # whoever does not reveal) forfeits it to the winning side.
+    detector_bond_wei: int = 10**17
+    # BlockEdge, wired: a finalized request moves its winner's score only with at least this
+    # incentive and this deposit (a round that stakes nothing proves nothing).
+    min_scored_incentive_wei: int = 10**16
+    min_scored_deposit_wei: int = 10**17
+    # BlockEdge terms: the shortest verification window (two 12 s blocks: the commit half and
+    # the reveal half must each hold one) and the longest term anyone may set (30 days).
+    min_window_s: int = 24
+    max_term_s: int = 30 * 86_400
 
 
 # The policy id `deploy_all` gives the reputation-aware policy (after the four built-ins).
@@ -104,6 +118,7 @@ def deploy_dmec(
         parameters.task_timeout_s,
         [policies[p].address for p in Policy],
         _address_or_zero(reputation),
+        parameters.admin_delay_s,
         sender=sender,
     )
     return Deployment(
@@ -115,13 +130,22 @@ def _address_or_zero(contract: Any) -> str:
     return str(contract.address) if contract is not None else ZERO_ADDRESS
 
 
-def deploy_reputation(sender: Any, scores: ScoreParameters | None = None) -> Any:
+def deploy_reputation(
+    sender: Any, scores: ScoreParameters | None = None, admin_delay_s: int | None = None
+) -> Any:
     """Deploy FRESCO's ReputationManager; `sender` becomes its admin and agent."""
     from ape import project
 
     scores = scores or ScoreParameters()
+    delay = DeployParameters.admin_delay_s if admin_delay_s is None else admin_delay_s
     return project.ReputationManager.deploy(
-        scores.weight, scores.initial_score, scores.reset_score, sender=sender
+        scores.weight,
+        scores.initial_score,
+        scores.reset_score,
+        scores.max_influence,
+        scores.influence_period_s,
+        delay,
+        sender=sender,
     )
 
 
@@ -134,9 +158,17 @@ def deploy_blockedge(
 
     parameters = parameters or DeployParameters()
     market = project.CollaborationMarket.deploy(
-        parameters.compensation_bps,
-        _address_or_zero(reputation),
-        parameters.min_trusted_score,
+        (
+            parameters.compensation_bps,
+            _address_or_zero(reputation),
+            parameters.min_trusted_score,
+            parameters.detector_bond_wei,
+            parameters.min_scored_incentive_wei,
+            parameters.min_scored_deposit_wei,
+            parameters.min_window_s,
+            parameters.max_term_s,
+            parameters.admin_delay_s,
+        ),
         sender=sender,
     )
     verifiers = {
@@ -145,6 +177,9 @@ def deploy_blockedge(
         ),
         "Quorum": project.QuorumVerifier.deploy(parameters.quorum, sender=sender),
     }
+    # Requests may name only verifiers the verifier admin listed.
+    for verifier in verifiers.values():
+        market.listVerifier(verifier, sender=sender)
     return market, verifiers
 
 
@@ -156,7 +191,7 @@ def deploy_all(sender: Any, parameters: DeployParameters | None = None) -> Deplo
     from ape import project
 
     parameters = parameters or DeployParameters()
-    reputation = deploy_reputation(sender, parameters.scores)
+    reputation = deploy_reputation(sender, parameters.scores, parameters.admin_delay_s)
     deployment = deploy_dmec(sender, parameters, reputation)
     deployment.market, deployment.verifiers = deploy_blockedge(sender, parameters, reputation)
     source_role = reputation.OUTCOME_SOURCE_ROLE()

@@ -24,7 +24,7 @@ import numpy as np
 from eth_utils import keccak
 
 from edgeledger.audit import format_server_history, server_history
-from edgeledger.blockedge.actors import Detector, EdgeNode, Requester, TaskTerms
+from edgeledger.blockedge.actors import Detector, EdgeNode, Requester, TaskTerms, phase_times
 from edgeledger.deploy import (
     REPUTATION_AWARE_POLICY_ID,
     Deployment,
@@ -159,7 +159,11 @@ def build_world(accounts: list[Any], config: ScenarioConfig, world: int, clock: 
         capacities.append(int(rng.integers(5_000, 40_000)))
         admit_edge_server(deployment, agent, server, x, y, capacities[-1])
     registry = deployment.registry
+    # The drone's operator is servers[0]: its own drone's tasks never move its score (no
+    # score from one's own drones), so it is the one server that never goes bad here.
     registry.registerDrone(drone, 0, 0, sender=servers[0])
+    # The requester is an edge node too: only a node's requests move its winner's score.
+    deployment.reputation.registerNode(requester, sender=agent)
     devices: dict[int, list[IoTDevice]] = {}
     workload = WorkloadModel()
     for policy_id in POLICY_LABELS:
@@ -170,9 +174,9 @@ def build_world(accounts: list[Any], config: ScenarioConfig, world: int, clock: 
             registry.addOffloadingPolicy(address, policy_id, sender=drone)
             devices[policy_id].append(IoTDevice(address, workload, rng))
     if config.bad_pick == "largest":
-        bad = np.argsort(capacities)[::-1][: config.bad_servers]
+        bad = 1 + np.argsort(capacities[1:])[::-1][: config.bad_servers]
     else:
-        bad = rng.choice(len(servers), size=config.bad_servers, replace=False)
+        bad = 1 + rng.choice(len(servers) - 1, size=config.bad_servers, replace=False)
     last_start = max(config.first_bad_round, config.rounds // 2)
     starts = np.linspace(config.first_bad_round, last_start, num=config.bad_servers)
     bad_from = {servers[int(i)].address: int(s) for i, s in zip(bad, starts, strict=True)}
@@ -284,12 +288,12 @@ def market_round(world: World, round_: int) -> None:
     deployment, clock = world.deployment, world.clock
     market, verifier = deployment.market, deployment.verifiers["ProofOfWork"]
     bits = deployment.parameters.pow_difficulty_bits
-    # Bidding lasts a second per server (each bid is a block); detectors get ten seconds.
+    # Bidding lasts a second per server (each bid is a block); detectors get the market's
+    # shortest window (TaskTerms' default).
     terms = TaskTerms(
         incentive_wei=ETHER,
         min_deposit_wei=ETHER,
         bidding_s=len(world.servers) + 2,
-        verification_window_s=10,
     )
     challenge = keccak(f"edgeledger scenario round {round_}".encode())
     clock.next()
@@ -328,10 +332,11 @@ def market_round(world: World, round_: int) -> None:
         for detector in detectors:
             clock.next()
             detector.check_and_commit(market, posted.request_id, challenge, bits)
+        reveal_from, verify_until = phase_times(market, posted.request_id)
         for detector in detectors:
-            clock.next()
+            clock.at(reveal_from)
             detector.reveal(market, posted.request_id)
-        clock.next(terms.verification_window_s + 1)
+        clock.at(verify_until + 1)
         receipt = market.finalize(posted.request_id, sender=world.requester.account)
         record |= {"winner": winner_address, "slashed": bool(receipt.events[0].slashed)}
     world.market.append(record)

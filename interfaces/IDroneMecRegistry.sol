@@ -15,6 +15,12 @@ import {IReputationManager} from "./IReputationManager.sol";
 /// result within TASK_TIMEOUT_S counts as a success measured by its latency, a later result as
 /// a success with no incentive, and a task reassigned after its timeout as a failure of the
 /// server that never answered. Each assignment closes once, so each is counted once.
+/// A drone is active only while the server that authorized it is (revoking a server revokes
+/// its drones, checked where a drone acts, with no loop over them), and a revoked server can
+/// no longer answer its tasks. An outcome counts on behalf of the server that authorized the
+/// relaying drone: nothing when that server is the assigned one (no score from one's own
+/// drones and devices), and that server's influence on a score is bounded by the reputation
+/// manager. Neither a failing reputation manager nor a pause stops a task from closing.
 /// Storage keeps what the rules need (membership, positions, each device's latest task);
 /// the events below are the complete history: whoever reads only the logs can rebuild every
 /// registration, move, revocation, assignment, reassignment and result.
@@ -30,7 +36,8 @@ interface IDroneMecRegistry {
     enum TaskState {
         None, // the device never submitted a task
         Assigned, // waiting for the assigned server's result
-        Completed // the assigned server posted the result digest
+        Completed, // the assigned server posted the result digest
+        Abandoned // the hub closed it unanswered (timed out, or its server was revoked)
     }
 
     /// @notice One task of a batch.
@@ -119,6 +126,10 @@ interface IDroneMecRegistry {
         address indexed toServer,
         uint256 taskId,
         address drone
+    );
+    /// @notice The hub closed a task that nobody answered; the device may send its next one.
+    event TaskAbandoned(
+        address indexed device, address indexed server, uint256 taskId, address drone
     );
     /// @notice The assigned server posted the task's result digest.
     event TaskCompleted(
@@ -213,13 +224,27 @@ interface IDroneMecRegistry {
     function submitTasks(TaskRequest[] calldata tasks) external returns (uint256[] memory taskIds);
 
     /// @notice The assigned server posts the digest of the task's result (and, with a
-    /// reputation manager, the outcome is counted: latency against TASK_TIMEOUT_S).
+    /// reputation manager, the outcome is counted: latency against TASK_TIMEOUT_S, on behalf
+    /// of the server that authorized the device's drone; nothing counts when that is the
+    /// assigned server itself). The server must still be active.
     function submitResult(uint256 taskId, bytes32 resultDigest) external;
 
     /// @notice Moves a task that was not answered within the timeout (or whose server was
     /// revoked) to another server chosen by the device's policy; the caller must be the hub.
     /// After a timeout, and with a reputation manager, the silent server gets a failure.
     function reassignTask(uint256 taskId) external;
+
+    /// @notice Closes a task that was not answered within the timeout (or whose server was
+    /// revoked) without moving it, so the device can send its next task even when no other
+    /// server is left; the caller must be the hub. After a timeout, and with a reputation
+    /// manager, the silent server gets a failure.
+    function abandonTask(uint256 taskId) external;
+
+    /// @notice Stops new tasks (pauser); results, reassignments and abandonments go on.
+    function pause() external;
+
+    /// @notice Lets new tasks in again (pauser).
+    function unpause() external;
 
     // ---------------------------------------------------------------- views
 

@@ -10,9 +10,15 @@ pragma solidity 0.8.28;
 /// in fixed point with SCALE = 1000 (1.0 is 1000), truncating division at each step:
 ///   I = (Tc - Texec) * SCALE / Tc,   R = ((SCALE - W) * R + W * I) / SCALE.
 /// Both stay in [0, SCALE]. W, the initial and the reset score are set at deployment.
-/// @dev The event log is complete: NodeRegistered, NodeUnregistered, ReputationReset and
-/// ReputationsUpdated (which carries every report as sent) let anyone replay every score
-/// exactly with the formulas above (edgeledger/fresco/reputation.py does).
+/// Bounded influence: every score change has a party behind it (a reporter, or the party an
+/// outcome source names), and one party's changes to one node's score add up to at most
+/// MAX_INFLUENCE per period of INFLUENCE_PERIOD_S (counted from deployment): the part of a
+/// step that would take that sum beyond the bound is dropped. Nodes that left are still
+/// scored: leaving does not stop outcomes from counting.
+/// @dev The event log is complete: NodeRegistered, NodeUnregistered, ReputationReset,
+/// ReputationsUpdated and OutcomeRecorded (which carry every report as sent, with its party
+/// and period) let anyone replay every score exactly with the formulas above
+/// (edgeledger/fresco/reputation.py does).
 interface IReputationManager {
     /// @notice Membership of a node.
     enum Membership {
@@ -38,38 +44,60 @@ interface IReputationManager {
     /// @notice A reporter's batch was counted, reports applied in order. Each report is one
     /// word, laid out as `packReport` builds it (node index, task id, times, success); the
     /// node of an index is in its NodeRegistered event.
-    event ReputationsUpdated(address indexed reporter, uint256[] reports);
+    event ReputationsUpdated(address indexed reporter, uint256 period, uint256[] reports);
     /// @notice The admin set a node's score back to RESET_SCORE.
     event ReputationReset(address indexed node, address indexed by, uint16 score);
     /// @notice An outcome source (a contract that closes each of its outcomes once: the DMEC
-    /// registry, the collaboration market) had one outcome about `node` counted. `outcomeId` is
-    /// the source's own id (a DMEC task id, a market request id); `report` is the word as
+    /// registry, the collaboration market) had one outcome about `node` counted, on behalf of
+    /// `party` (the server whose drone relayed the task, the request's requester). `outcomeId`
+    /// is the source's own id (a DMEC task id, a market request id); `report` is the word as
     /// `packReport` lays it out, with the low 64 bits of `outcomeId` as its task id and the
     /// times in whole seconds of block time.
     event OutcomeRecorded(
-        address indexed source, address indexed node, uint256 indexed outcomeId, uint256 report
+        address indexed source,
+        address indexed node,
+        uint256 indexed outcomeId,
+        address party,
+        uint256 period,
+        uint256 report
+    );
+    /// @notice An outcome was not counted: `node` was never a node, or `party` is the node
+    /// itself or not an active node (nobody with a stake in the system vouches for it).
+    event OutcomeIgnored(
+        address indexed source, address indexed node, uint256 indexed outcomeId, address party
     );
 
     // ---------------------------------------------------------------- errors
 
+    /// @notice Thrown when a node address is zero.
     error ZeroAddress();
+    /// @notice Thrown when a deploy parameter is out of range (weight 1..SCALE, scores and the
+    /// influence bound 0..SCALE, a period of at least one second).
     error InvalidScoreParameters(uint16 weight, uint16 initialScore, uint16 resetScore);
+    /// @notice Thrown when the agent registers a node that is registered now.
     error NodeAlreadyRegistered(address node);
     /// @notice The node is unknown or unregistered: it cannot be reported on or removed.
     error NodeNotRegistered(address node);
     /// @notice The node was never registered: it has no score.
     error UnknownNode(address node);
-    /// @notice A report names a node index that is not registered (now).
+    /// @notice Thrown when a report names a node index that was never registered.
     error NodeIndexNotRegistered(uint256 index);
+    /// @notice Thrown when someone other than the node or the agent unregisters a node.
     error NotNodeAuthority(address caller, address node);
+    /// @notice Thrown when registering one more node would exceed MAX_NODES.
     error TooManyNodes(uint256 limit);
+    /// @notice Thrown when `getNode` is asked for an index at or beyond the active count.
     error NodeIndexOutOfRange(uint256 index, uint256 count);
+    /// @notice Thrown when a batch holds no report.
     error EmptyBatch();
+    /// @notice Thrown when a batch holds more than MAX_BATCH reports.
     error BatchTooLarge(uint256 size, uint256 limit);
     /// @notice Task ids of one reporter must rise strictly: `taskId` was counted already or
     /// is out of order (the reporter's highest counted id is `lastCounted`).
     error ReportAlreadyCounted(address reporter, uint256 taskId, uint256 lastCounted);
+    /// @notice Thrown when a report or an outcome gives a time constraint of zero.
     error ZeroTimeConstraint(uint256 taskId);
+    /// @notice Thrown when `kthHighestScore` is asked for k = 0.
     error InvalidRank(uint256 k);
 
     // ---------------------------------------------------------------- functions
@@ -80,21 +108,28 @@ interface IReputationManager {
     /// @notice Remove `node`, by the agent or the node itself. Its score stays on record.
     function unregisterNode(address node) external;
 
-    /// @notice Count the reports of one task batch into the scores (reporters only).
+    /// @notice Count the reports of one task batch into the scores (reporters only). The
+    /// reporter is the party of every report: its influence on each node is bounded.
     /// @param reports One word per report (see `packReport`), task ids strictly rising and
-    /// above the reporter's last counted id; every node registered. All or nothing. Reports
-    /// name nodes by index (`getNodeIndex`): the contract then needs no per-node storage read.
+    /// above the reporter's last counted id; every node registered now or before. All or
+    /// nothing. Reports name nodes by index (`getNodeIndex`): the contract then needs no
+    /// per-node storage read.
     function updateNodeReputation(uint256[] calldata reports) external;
 
-    /// @notice Count one outcome a contract observed itself (OUTCOME_SOURCE_ROLE only).
+    /// @notice Count one outcome a contract observed itself (OUTCOME_SOURCE_ROLE only), on
+    /// behalf of `party`, whose influence on the node is bounded.
     /// @dev No task-id order applies: a source's outcomes close out of order (a late DMEC task
     /// times out after a later one was answered), and the source's own state machine closes
-    /// each outcome exactly once. A node that is not registered now is not scored, as in
-    /// `updateNodeReputation`, but the source's step must not fail for it: nothing happens
-    /// (no OutcomeRecorded event).
+    /// each outcome exactly once. The source's step must not fail for a node or a party that
+    /// does not count: the outcome is then ignored (OutcomeIgnored): a node never registered,
+    /// a party that is the node itself (no score from dealing with oneself) or not an active
+    /// node (no score from parties with nothing at stake).
+    /// @param party Who vouches for the outcome: the server whose drone relayed the task, the
+    /// request's requester.
     /// @param elapsed How long the node took; `timeConstraint` what it was given (same unit).
     function recordOutcome(
         address node,
+        address party,
         uint256 outcomeId,
         uint32 elapsed,
         uint32 timeConstraint,
@@ -133,6 +168,18 @@ interface IReputationManager {
 
     /// @notice The highest task id counted for `reporter` (0 before its first report).
     function lastTaskId(address reporter) external view returns (uint64);
+
+    /// @notice The bound on one party's net change to one node's score per period.
+    function MAX_INFLUENCE() external view returns (uint16);
+
+    /// @notice The length of an influence period, seconds.
+    function INFLUENCE_PERIOD_S() external view returns (uint32);
+
+    /// @notice The current influence period (periods are counted from deployment).
+    function currentPeriod() external view returns (uint256);
+
+    /// @notice The net change `party` has made to `node`'s score in the current period.
+    function influenceOf(address party, address node) external view returns (int256);
 
     /// @notice One report word: node index in bits 0..31, task id 32..95, execution time in
     /// microseconds 96..127, time constraint in microseconds 128..159, success bit 160.

@@ -38,7 +38,7 @@ DEFAULT = ScenarioConfig()
     "--bad-pick",
     default=DEFAULT.bad_pick,
     show_default=True,
-    help="Which servers go bad: random, or largest (the highest capacities).",
+    help="Which servers go bad (never the first, the drone operator's): random, or largest.",
 )
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/scenario"), show_default=True

@@ -11,6 +11,7 @@ contract ProofOfWorkVerifier is IResultVerifier {
     /// @notice Leading zero bits a solution's hash needs.
     uint8 public immutable DIFFICULTY_BITS;
 
+    /// @notice Thrown when the difficulty is outside 1..64 bits.
     error InvalidDifficulty(uint8 bits);
 
     constructor(uint8 difficultyBits) {

@@ -27,7 +27,9 @@ class TaskTerms:
     min_deposit_wei: int
     bidding_s: int = 2
     max_delay_s: int = 60
-    verification_window_s: int = 4
+    # The market's shortest window (DeployParameters.min_window_s): commits in its first half,
+    # reveals in the second.
+    verification_window_s: int = 24
     max_misbehaviour_ppm: int = 1_000_000
 
 
@@ -105,10 +107,20 @@ class Detector:
         guilty = not solves(challenge, int.from_bytes(result, "big"), difficulty_bits)
         salt = self.new_salt()
         commitment = report_commitment(request_id, self.account.address, guilty, salt)
-        market.commitReport(request_id, commitment, sender=self.account)
+        bond = int(market.DETECTOR_BOND())  # staked: forfeited if the verdict goes the other way
+        market.commitReport(request_id, commitment, value=bond, sender=self.account)
         self.pending[request_id] = (guilty, salt)
         return guilty
 
     def reveal(self, market: Any, request_id: int) -> None:
+        """Reveal the report committed earlier; the reveal phase must have begun
+        (`phase_times`)."""
         guilty, salt = self.pending.pop(request_id)
         market.revealReport(request_id, guilty, salt, sender=self.account)
+
+
+def phase_times(market: Any, request_id: int) -> tuple[int, int]:
+    """When a request's reveal phase opens and when its verification window closes (block
+    time, seconds): commits before the first, reveals from it, finalize after the second."""
+    request = market.getRequest(request_id)
+    return int(request.revealFrom), int(request.verifyUntil)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from eth_utils import keccak
 
-from edgeledger.blockedge.actors import Detector, EdgeNode, Requester, TaskTerms
+from edgeledger.blockedge.actors import Detector, EdgeNode, Requester, TaskTerms, phase_times
 from edgeledger.blockedge.market import solve
 from edgeledger.chain import anvil_node, connected, mined
 from edgeledger.deploy import DeployParameters, deploy_blockedge
@@ -61,8 +61,9 @@ PAPER = BlockedgeReplayConfig(
 
 
 def break_even_abnormality(incentive: float, deposit: float) -> float:
-    """AP where the expected balance per task, incentive - AP * deposit, is zero."""
-    return incentive / deposit
+    """AP where the expected balance per task, (1 - AP) * incentive - AP * deposit, is zero: a
+    slashed winner loses its deposit and is not paid the incentive."""
+    return incentive / (incentive + deposit)
 
 
 # ---------------------------------------------------------------- (1) negotiation time
@@ -227,11 +228,15 @@ def balance_versus_abnormality(
             honest = node.work(market, request_id, challenge, config.round_difficulty_bits)
             cheats += not honest
             detector.check_and_commit(market, request_id, challenge, config.round_difficulty_bits)
+            reveal_from, verify_until = phase_times(market, request_id)
+            chain.mine(timestamp=reveal_from)
             detector.reveal(market, request_id)
-            chain.mine(deltatime=terms.verification_window_s + 1)
+            chain.mine(timestamp=verify_until + 1)
             market.finalize(request_id, sender=requester.account)
-            balance_wei += int(market.creditOf(stakeholder))
-            market.withdraw(sender=stakeholder)
+            credit = int(market.creditOf(stakeholder))  # nothing when it was slashed
+            if credit:
+                balance_wei += credit
+                market.withdraw(sender=stakeholder)
         rows.append(
             {
                 "deposit_ether": deposit_ether,
@@ -296,7 +301,7 @@ def plot_balance(rows: list[dict[str, Any]], incentive_ether: int, path: Path) -
             alpha=0.8,
         )
     axes.axhline(0, color="black", linewidth=0.8)
-    axes.set_xlabel("abnormality probability AP (dotted: break-even incentive / deposit)")
+    axes.set_xlabel("abnormality probability AP (dotted: break-even I / (I + deposit))")
     axes.set_ylabel("final balance, ether")
     axes.set_title(f"Stakeholder balance, incentive {incentive_ether} ether a task")
     axes.legend()

@@ -26,6 +26,7 @@ class TaskHistory:
     completed_at: int | None = None
     result_digest: str | None = None
     answered_by: str | None = None
+    abandoned_at: int | None = None  # the hub closed it unanswered
 
 
 @dataclass
@@ -72,6 +73,8 @@ def device_history(registry: Any, device: str) -> DeviceHistory:
         task.completed_at = at(log)
         task.result_digest = "0x" + bytes(log.resultDigest).hex()
         task.answered_by = str(log.server)
+    for log in logs_about(registry.TaskAbandoned, topics):
+        tasks[int(log.taskId)].abandoned_at = at(log)
     history.tasks = sorted(tasks.values(), key=lambda t: t.task_id)
     return history
 
@@ -96,7 +99,9 @@ def format_history(history: DeviceHistory) -> str:
         )
         for when, server in zip(task.reassigned_at, task.servers[1:], strict=True):
             lines.append(f"    reassigned t={when} to {server}")
-        if task.completed_at is None:
+        if task.abandoned_at is not None:
+            lines.append(f"    abandoned unanswered t={task.abandoned_at}")
+        elif task.completed_at is None:
             lines.append("    no result yet")
         else:
             lines.append(

@@ -27,7 +27,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,6 @@ from edgeledger.fresco.reputation import Report, kth_highest
 
 # Sends one batch of report words; raises if the transaction failed or its fate is unknown.
 Transport = Callable[[list[int]], Any]
-
-
-@dataclass(frozen=True)
-class RejectedReport:
-    """A report the contract will never count (its node is not registered), kept, not lost."""
-
-    report: Report
-    reason: str
 
 
 class ReputationClient:
@@ -79,7 +71,6 @@ class ReputationClient:
         self._next_task_id = last_counted + 1
         self._scores: dict[str, int] = {}
         self.counted: list[Report] = []
-        self.rejected: list[RejectedReport] = []
         self.last_error: str | None = None
         self.transactions = 0
         self.rewound = 0  # counted reports the node forgot (it came back from older state)
@@ -144,9 +135,10 @@ class ReputationClient:
     def flush(self) -> int:
         """Send everything queued, batch by batch; returns how many reports were counted.
 
-        A batch that fails stays queued (the next flush retries it) unless the contract refuses
-        one of its nodes, in which case that node's reports move to `rejected` and the rest is
-        retried at once. A node that cannot be reached keeps everything queued.
+        A batch that fails stays queued (the next flush retries it). A node that cannot be
+        reached keeps everything queued. (Every node of the client was registered, which
+        `getNodeIndex` checked, so the contract never refuses one: it scores nodes that left
+        too.)
         """
         try:
             self._rewind()
@@ -163,8 +155,6 @@ class ReputationClient:
                 self.transport([r.packed() for r in batch])
             except Exception as error:
                 self.last_error = first_line(error)
-                if self._drop_unregistered(error):
-                    continue
                 try:
                     counted += self._reconcile()
                 except Exception as unreachable:
@@ -205,17 +195,6 @@ class ReputationClient:
         with self._lock:
             done = [r for r in self._pending if r.task_id <= last]
         return self._settle(len(done))
-
-    def _drop_unregistered(self, error: Exception) -> bool:
-        index = _refused_index(error)
-        if index is None:
-            return False
-        with self._lock:
-            refused = [r for r in self._pending if r.node_index == index]
-            self._pending = [r for r in self._pending if r.node_index != index]
-        reason = f"node {self._addresses.get(index, index)} (index {index}) is not registered"
-        self.rejected.extend(RejectedReport(r, reason) for r in refused)
-        return bool(refused)
 
     # ------------------------------------------------------------ the journal on disk
 
@@ -282,12 +261,3 @@ class ReputationClient:
                 self.flush()
             except Exception as error:  # the thread must outlive any one failure
                 self.last_error = first_line(error)
-
-
-def _refused_index(error: Exception) -> int | None:
-    """The node index of a NodeIndexNotRegistered revert, if that is what `error` is."""
-    if type(error).__name__ != "NodeIndexNotRegistered":
-        return None
-    inputs = getattr(error, "inputs", None) or {}
-    index = inputs.get("index")
-    return int(index) if index is not None else None

@@ -18,11 +18,17 @@ _U32 = (1 << 32) - 1
 
 @dataclass(frozen=True)
 class ScoreParameters:
-    """Deployment choices of the contract (the paper's: w = 0.3, initial = reset = 0.5)."""
+    """Deployment choices of the contract (the paper's: w = 0.3, initial = reset = 0.5), and
+    the bound on one party's influence: its net change to one node's score per period."""
 
     weight: int = 300
     initial_score: int = 500
     reset_score: int = 500
+    # 500 of 1,000 a day: one reporter cannot take a node from the top to below the market's
+    # 400 in a day, and a single-reporter FRESCO replay never reaches it (its largest net
+    # change per node and unit, measured over the quick replay, is 500: from 500 to 0).
+    max_influence: int = 500
+    influence_period_s: int = 86_400
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,10 @@ def next_score(score: int, incentive_: int, weight: int) -> int:
     return ((SCALE - weight) * score + weight * incentive_) // SCALE
 
 
+# Whose reports a ScoreBook driven directly counts, when nobody says: one reporter.
+ONE_PARTY = "the reporter"
+
+
 @dataclass
 class ScoreBook:
     """Scores as the contract keeps them, rebuilt from its events (or driven directly)."""
@@ -90,6 +100,8 @@ class ScoreBook:
     indices: dict[str, int] = field(default_factory=dict)  # lower-case address -> index
     scores: list[int] = field(default_factory=list)  # by index
     active: set[int] = field(default_factory=set)
+    # (party, period, node index) -> the party's net change to that score in that period
+    influence: dict[tuple[str, int, int], int] = field(default_factory=dict)
 
     def register(self, node: str, index: int | None = None) -> int:
         key = node.lower()
@@ -105,10 +117,19 @@ class ScoreBook:
     def reset(self, node: str) -> None:
         self.scores[self.indices[node.lower()]] = self.parameters.reset_score
 
-    def apply(self, report: Report) -> int:
+    def apply(self, report: Report, party: str = ONE_PARTY, period: int = 0) -> int:
+        """The report's step, bounded as the contract bounds it: the party's net change to
+        the node's score in `period` stays within max_influence."""
         value = incentive(report.execution_time_us, report.time_constraint_us, report.succeeded)
         index = report.node_index
-        self.scores[index] = next_score(self.scores[index], value, self.parameters.weight)
+        score = self.scores[index]
+        wanted = next_score(score, value, self.parameters.weight) - score
+        key = (party.lower(), period, index)
+        before = self.influence.get(key, 0)
+        bound = self.parameters.max_influence
+        after = max(-bound, min(bound, before + wanted))
+        self.influence[key] = after
+        self.scores[index] = score + after - before
         return self.scores[index]
 
     def score(self, node: str) -> int:
@@ -154,12 +175,14 @@ def _replay(contract: Any, book: ScoreBook, start_block: int) -> Iterator[tuple[
             yield index, ScoreStep(log.block_number, name, str(log.by), None, book.scores[index])
         else:
             # A reporter's batch, or one outcome the DMEC registry or the market closed
-            # itself (its times in seconds of block time).
-            words = log.reports if name == "ReputationsUpdated" else [log.report]
-            source = str(log.reporter if name == "ReputationsUpdated" else log.source)
+            # itself (its times in seconds of block time) on behalf of a party.
+            batch = name == "ReputationsUpdated"
+            words = log.reports if batch else [log.report]
+            source = str(log.reporter if batch else log.source)
+            party = source if batch else str(log.party)
             for word in words:
                 report = Report.unpacked(int(word))
-                score = book.apply(report)
+                score = book.apply(report, party, int(log.period))
                 yield report.node_index, ScoreStep(log.block_number, name, source, report, score)
 
 
@@ -182,7 +205,8 @@ def scores_after(
     nodes: Sequence[str], reports: Iterable[Report], parameters: ScoreParameters | None = None
 ) -> list[int]:
     """The contract's scores of `nodes` (registered in this order, from the initial score)
-    after `reports`: what the chain must hold once it counted exactly these."""
+    after `reports` of one reporter in one period: what the chain must hold once it counted
+    exactly these."""
     book = ScoreBook(parameters or ScoreParameters())
     for node in nodes:
         book.register(node)

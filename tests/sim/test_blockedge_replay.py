@@ -24,15 +24,16 @@ SMALL = BlockedgeReplayConfig(
 )
 
 
-def test_balance__honest_earns_every_incentive_a_cheater_loses_every_deposit(
+def test_balance__honest_earns_every_incentive_a_cheater_loses_every_deposit_and_incentive(
     accounts: Any,
 ) -> None:
     rows = balance_versus_abnormality(list(accounts), SMALL)
 
     honest, cheater = rows
     assert (honest["abnormality"], honest["cheats"], honest["balance_ether"]) == (0.0, 0, 30.0)
-    # Every cheat is revealed by the detector and slashed; the incentive was still paid.
-    assert (cheater["cheats"], cheater["balance_ether"]) == (3, 3 * (10 - 1_000))
+    # Every cheat is revealed by the detector and slashed: the deposit is lost and the
+    # incentive goes back to the requester.
+    assert (cheater["cheats"], cheater["balance_ether"]) == (3, 3 * -1_000)
 
 
 def test_efficiency__rows_and_ratios() -> None:
@@ -44,5 +45,7 @@ def test_efficiency__rows_and_ratios() -> None:
     assert rows[1]["efficiency"] == pytest.approx(rows[1]["speed_up"] / 2, abs=1e-3)
 
 
-def test_break_even() -> None:
-    assert break_even_abnormality(10, 1_000) == 0.01
+def test_break_even__a_slashed_winner_loses_its_deposit_and_the_incentive() -> None:
+    assert break_even_abnormality(10, 1_000) == pytest.approx(10 / 1_010)
+    ap = break_even_abnormality(10, 1_000)
+    assert (1 - ap) * 10 - ap * 1_000 == pytest.approx(0)  # the expected balance per task

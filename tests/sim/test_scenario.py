@@ -64,7 +64,14 @@ def test_world__bad_server_loses_trust_and_the_reputation_aware_policy_avoids_it
     from_registry = [
         log for log in reputation.OutcomeRecorded.range(0, None) if log.source == registry.address
     ]
-    assert len(from_registry) == len(completed) + len(reassigned)
+    # ... except on the drone's own operator's tasks: no score from one's own drone.
+    operator = world.servers[0].address
+    ignored = [
+        log for log in reputation.OutcomeIgnored.range(0, None) if log.source == registry.address
+    ]
+    assert {str(log.node) for log in ignored} <= {operator}
+    assert {str(log.party) for log in from_registry} == {operator}
+    assert len(from_registry) + len(ignored) == len(completed) + len(reassigned)
     # The logs alone give every final score.
     book = replay_scores(reputation, world.deployment.parameters.scores)
     for server in world.servers:

@@ -1,5 +1,8 @@
 """DroneMecRegistry as a state machine: random sequences of registration, mobility, revocation,
-policy choice, tasks, results and reassignments against a Python model of the rules.
+policy choice, tasks, results, reassignments and abandonments against a Python model of the
+rules. Among the actors are attackers: a server whose own drone relays tasks to it
+(self-dealing), a competitor's drone whose tasks time out on another server, servers that
+leave the reputation manager mid-task, and revoked servers that try to answer.
 
 Every rule predicts, from the model alone, which custom error the call must revert with (or
 that it succeeds) and checks it. Kept after every step and at the end of each example:
@@ -7,7 +10,10 @@ that it succeeds) and checks it. Kept after every step and at the end of each ex
   events of each device never show more submissions than results plus one);
 - every assigned server was admitted and not revoked at the moment of assignment, and is the
   one the device's policy picks (Python reference, Random from the block's prevrandao);
-- the contract's counters (serverCount, taskCount) equal what the event log says.
+- a drone acts only while its authorizing server is active; a revoked server cannot answer;
+- the contract's counters (serverCount, taskCount) equal what the event log says;
+- wired: a score moves only by an outcome whose party (the server that authorized the relaying
+  drone) is an active node other than the scored server; a server that left is still scored.
 
 Each example starts from a chain snapshot and restores it. `make test` runs a few short
 examples; `make fuzz` (marker `fuzzing`) runs many long ones.
@@ -35,7 +41,7 @@ from edgeledger.dmec.policies import Policy, Server, TaskPlacement, select, task
 from edgeledger.fresco.reputation import replay_scores
 
 NONE, ACTIVE, REVOKED = 0, 1, 2
-ASSIGNED, COMPLETED = 1, 2
+ASSIGNED, COMPLETED, ABANDONED = 1, 2, 3
 SERVER_SLOTS, DRONE_SLOTS = 4, 4
 # Devices never send transactions: plain addresses are enough.
 DEVICES = [to_checksum_address("0x" + format(0xDE0000 + i, "040x")) for i in range(5)]
@@ -75,6 +81,7 @@ class DeviceModel:
     kind: int = 0
     completed: int = 0
     reassigned: int = 0
+    abandoned: int = 0
 
 
 class RegistryMachine(RuleBasedStateMachine):
@@ -97,8 +104,9 @@ class RegistryMachine(RuleBasedStateMachine):
         self.server_order: list[str] = []  # the registry's list: active servers, newest first
         self.drones: dict[str, DroneModel] = {}
         self.devices: dict[str, DeviceModel] = {}
-        # Every closed assignment: (server, task id, answered, after its timeout).
-        self.closes: list[tuple[str, int, bool, bool]] = []
+        # Every closed assignment: (server, task id, answered, after its timeout, party: the
+        # server that authorized the relaying drone).
+        self.closes: list[tuple[str, int, bool, bool, str]] = []
 
     # ------------------------------------------------------------ helpers
 
@@ -117,8 +125,16 @@ class RegistryMachine(RuleBasedStateMachine):
         return None
 
     def _active_drone(self, address: str) -> bool:
+        """Active, and so is the server that authorized it (revocation cascades)."""
         drone = self.drones.get(address)
-        return drone is not None and drone.state == ACTIVE
+        return (
+            drone is not None
+            and drone.state == ACTIVE
+            and self.servers[drone.authorized_by].state == ACTIVE
+        )
+
+    def _party(self, model: DeviceModel) -> str:
+        return self.drones[model.hub].authorized_by
 
     def _candidates(self, excluded: str = "") -> list[Server]:
         return [
@@ -357,7 +373,8 @@ class RegistryMachine(RuleBasedStateMachine):
             error: str | None = "TaskNotOutstanding"
             sender = self.outsider
         elif by_assigned:
-            error = None
+            # A revoked server's task is taken away from it.
+            error = None if self.servers[model.server].state == ACTIVE else "ServerNotActive"
             sender = next(s for s in self.server_accounts if s.address == model.server)
         else:
             error = "NotAssignedServer"
@@ -368,35 +385,37 @@ class RegistryMachine(RuleBasedStateMachine):
             assert model is not None
             model.task_state = COMPLETED
             model.completed += 1
-            self.closes.append((model.server, task, True, False))
+            self.closes.append((model.server, task, True, False, self._party(model)))
+
+    def _unanswered_error(
+        self, address: str, wait_for_timeout: bool
+    ) -> tuple[str | None, Any, bool]:
+        """What moving or closing the device's task away from its server reverts with, if
+        anything; the sender (its hub); whether the task has timed out by the next block."""
+        model = self.devices.get(address)
+        if model is None or model.task_state != ASSIGNED:
+            return "TaskNotOutstanding", self.agent, False
+        sender = self._sender_for(address, 0, as_hub=True)
+        times_out_at = model.assigned_at + self.timeout_s
+        head = self.chain.blocks.head.timestamp
+        # Make the next block's time certain: past the timeout, or well before it.
+        timed_out = bool(wait_for_timeout or head >= times_out_at - 10)
+        if timed_out and head < times_out_at:
+            self.chain.mine(timestamp=times_out_at)
+        server_active = self.servers[model.server].state == ACTIVE
+        if not self._active_drone(sender.address):
+            return "DroneNotActive", sender, timed_out
+        if not timed_out and server_active:
+            return "TaskNotTimedOut", sender, timed_out
+        return None, sender, timed_out
 
     @rule(device=st.integers(0, len(DEVICES) - 1), wait_for_timeout=st.booleans())
     def reassign_task(self, device: int, wait_for_timeout: bool) -> None:
         address = DEVICES[device]
         model = self.devices.get(address)
-        if model is None or model.task_state != ASSIGNED:
-            error: str | None = "TaskNotOutstanding"
-            sender = self.agent
-        else:
-            sender = self._sender_for(address, 0, as_hub=True)
-            times_out_at = model.assigned_at + self.timeout_s
-            head = self.chain.blocks.head.timestamp
-            # Make the next block's time certain: past the timeout, or well before it.
-            if wait_for_timeout or head >= times_out_at - 10:
-                if head < times_out_at:
-                    self.chain.mine(timestamp=times_out_at)
-                timed_out = True
-            else:
-                timed_out = False
-            server_active = self.servers[model.server].state == ACTIVE
-            if not self._active_drone(sender.address):
-                error = "DroneNotActive"
-            elif not timed_out and server_active:
-                error = "TaskNotTimedOut"
-            elif not self._candidates(excluded=model.server):
-                error = "NoServerAvailable"
-            else:
-                error = None
+        error, sender, timed_out = self._unanswered_error(address, wait_for_timeout)
+        if error is None and model is not None and not self._candidates(excluded=model.server):
+            error = "NoServerAvailable"
         task = task_id(address, model.task_count if model and model.task_count else 1)
         candidates = self._candidates(excluded=model.server if model else "")
         tx = self._expect(error, lambda: self.registry.reassignTask(task, sender=sender))
@@ -407,8 +426,22 @@ class RegistryMachine(RuleBasedStateMachine):
         (event,) = [log for log in tx.events if log.event_name == "TaskReassigned"]
         assert event.fromServer == model.server and event.toServer != model.server
         model.reassigned += 1
-        self.closes.append((model.server, task, False, timed_out))
+        self.closes.append((model.server, task, False, timed_out, self._party(model)))
         self._check_placement(tx, address, candidates, str(event.toServer), model.task_count)
+
+    @rule(device=st.integers(0, len(DEVICES) - 1), wait_for_timeout=st.booleans())
+    def abandon_task(self, device: int, wait_for_timeout: bool) -> None:
+        """The hub closes a task nobody answered: always possible once it timed out (or its
+        server was revoked), even with no other server to move it to."""
+        address = DEVICES[device]
+        model = self.devices.get(address)
+        error, sender, timed_out = self._unanswered_error(address, wait_for_timeout)
+        task = task_id(address, model.task_count if model and model.task_count else 1)
+        if self._expect(error, lambda: self.registry.abandonTask(task, sender=sender)):
+            assert model is not None
+            model.task_state = ABANDONED
+            model.abandoned += 1
+            self.closes.append((model.server, task, False, timed_out, self._party(model)))
 
     # ------------------------------------------------------------ invariants
 
@@ -449,19 +482,22 @@ class RegistryMachine(RuleBasedStateMachine):
         for address, model in self.devices.items():
             submitted = count(registry.TaskSubmitted, device=address)
             completed = count(registry.TaskCompleted, device=address)
+            abandoned = count(registry.TaskAbandoned, device=address)
             assert submitted == registry.getDeviceInfo(address).taskCount == model.task_count
-            assert completed == model.completed
-            # One outstanding task at most: results trail submissions by zero or one.
-            assert submitted - completed == (1 if model.task_state == ASSIGNED else 0)
+            assert (completed, abandoned) == (model.completed, model.abandoned)
+            # One outstanding task at most: closes trail submissions by zero or one.
+            outstanding = submitted - completed - abandoned
+            assert outstanding == (1 if model.task_state == ASSIGNED else 0)
             assert count(registry.TaskReassigned, device=address) == model.reassigned
 
 
 class WiredRegistryMachine(RegistryMachine):
     """The same machine on a registry wired to a reputation manager (one identity), with
     servers leaving and rejoining the reputation manager. At the end of each example the
-    reputation log must hold exactly one outcome per closed assignment of a server that was a
-    node at the time (an answer: success; a timeout: failure; a revocation: none), in order,
-    and replaying the log must give every on-chain score."""
+    reputation log must hold exactly one outcome per closed assignment (an answer: success; a
+    timeout: failure; a revocation: none) whose party was an active node other than the
+    server, in order, whether or not the server itself had left; and replaying the log must
+    give every on-chain score."""
 
     reputation: Any
     scores: Any
@@ -502,9 +538,11 @@ class WiredRegistryMachine(RegistryMachine):
 
     @invariant()
     def outcomes_follow_closes(self) -> None:
-        """Closes since the last step become expected outcomes while their node is active."""
-        for server, task, answered, timed_out in self.closes[self.closes_seen :]:
-            if (answered or timed_out) and self.nodes[server]:
+        """Closes since the last step become expected outcomes when their party is an active
+        node other than the server (no score from one's own drones, none from a party that
+        left); the server counts whether or not it left."""
+        for server, task, answered, timed_out, party in self.closes[self.closes_seen :]:
+            if (answered or timed_out) and party != server and self.nodes[party]:
                 self.expected.append((server, task, answered))
         self.closes_seen = len(self.closes)
 
@@ -518,6 +556,7 @@ class WiredRegistryMachine(RegistryMachine):
             ]
             assert recorded == self.expected
             assert all(str(log.source) == self.registry.address for log in logs)
+            assert all(str(log.party) != str(log.node) for log in logs)
             book = replay_scores(self.reputation, self.scores)
             for account in self.server_accounts:
                 on_chain = int(self.reputation.getReputationScore(account))

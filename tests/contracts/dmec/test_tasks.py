@@ -105,26 +105,37 @@ def test_submit_task__without_policy_reverts(
         registry.submitTask(bare, 1, 1, 0, sender=drone)
 
 
-def test_submit_task__no_server_left_reverts(
+def test_submit_task__no_server_left_means_no_drone_left(
     world: dict[str, Any], registry: Any, agent: Any, drone: Any, device: Any
 ) -> None:
+    """A drone is active only while the server that authorized it is, so a task always has
+    at least that server to go to; with every server revoked, the drone is out too."""
     for s in world["servers"]:
         registry.revokeServer(s, sender=agent)
-    with ape.reverts(registry.NoServerAvailable):
+    with ape.reverts(registry.DroneNotActive, drone=drone):
         registry.submitTask(device, 1, 1, 0, sender=drone)
+
+
+def hub_of_the_third_server(world: dict[str, Any], registry: Any, other_drone: Any) -> Any:
+    """`other_drone`, authorized by the third server, at the origin, hub of the device: its
+    hub survives the revocation of `server` (the first drone's authority) and `other_server`."""
+    registry.registerDrone(other_drone, 0, 0, sender=world["servers"][2])
+    registry.addDroneToDevice(world["device"], other_drone, sender=world["drone"])
+    return other_drone
 
 
 def test_revoked_server__gets_no_new_task(
     world: dict[str, Any],
     registry: Any,
     agent: Any,
-    drone: Any,
+    other_drone: Any,
     device: Any,
     server: Any,
     other_server: Any,
 ) -> None:
+    hub = hub_of_the_third_server(world, registry, other_drone)
     registry.revokeServer(server, sender=agent)  # the nearest one
-    tx = registry.submitTask(device, 1, 1, 0, sender=drone)
+    tx = registry.submitTask(device, 1, 1, 0, sender=hub)
     assert tx.events[0].server == other_server.address
 
 
@@ -200,12 +211,48 @@ def test_reassign_task__after_timeout_goes_elsewhere(
 
 
 def test_reassign_task__revoked_server_needs_no_timeout(
+    world: dict[str, Any], registry: Any, agent: Any, other_drone: Any, device: Any, server: Any
+) -> None:
+    hub = hub_of_the_third_server(world, registry, other_drone)
+    tid = registry.submitTask(device, 1, 1, 0, sender=hub).return_value
+    registry.revokeServer(server, sender=agent)
+    with ape.reverts(registry.ServerNotActive, server=server):
+        registry.submitResult(tid, DIGEST, sender=server)  # taken away from it
+    tx = registry.reassignTask(tid, sender=hub)
+    assert tx.events[0].fromServer == server.address
+
+
+def test_abandon_task__closes_it_and_frees_the_device(
+    world: dict[str, Any], registry: Any, drone: Any, device: Any, chain: Any, outsider: Any
+) -> None:
+    tid = registry.submitTask(device, 1, 1, 0, sender=drone).return_value
+    with ape.reverts(registry.TaskNotTimedOut, taskId=tid):
+        registry.abandonTask(tid, sender=drone)
+    with ape.reverts(registry.NotDeviceHub, caller=outsider):
+        registry.abandonTask(tid, sender=outsider)
+    chain.mine(deltatime=61)
+    tx = registry.abandonTask(tid, sender=drone)
+    assert tx.events == [
+        registry.TaskAbandoned(device=device, server=world["servers"][0], taskId=tid, drone=drone)
+    ]
+    assert registry.getTaskInfo(tid).state == 3  # Abandoned
+    with ape.reverts(registry.TaskNotOutstanding, taskId=tid):
+        registry.abandonTask(tid, sender=drone)
+    registry.submitTask(device, 1, 1, 0, sender=drone)  # free for its next task
+
+
+def test_pause__stops_new_tasks_only(
     world: dict[str, Any], registry: Any, agent: Any, drone: Any, device: Any, server: Any
 ) -> None:
     tid = registry.submitTask(device, 1, 1, 0, sender=drone).return_value
-    registry.revokeServer(server, sender=agent)
-    tx = registry.reassignTask(tid, sender=drone)
-    assert tx.events[0].fromServer == server.address
+    registry.pause(sender=agent)
+    with ape.reverts(registry.EnforcedPause):
+        registry.submitTask(device, 1, 1, 0, sender=drone)
+    with ape.reverts(registry.EnforcedPause):
+        registry.submitTasks([(device, 1, 1, 0)], sender=drone)
+    registry.submitResult(tid, DIGEST, sender=server)
+    registry.unpause(sender=agent)
+    registry.submitTask(device, 1, 1, 0, sender=drone)
 
 
 def test_reassign_task__no_other_server_reverts(

@@ -91,7 +91,9 @@ def test_record_outcome__refused_from_every_account(
     account = request.getfixturevalue(caller)
     before = score(edge, edge_world["big"])
     with ape.reverts(edge.reputation.AccessControlUnauthorizedAccount, account=account):
-        edge.reputation.recordOutcome(edge_world["big"], 1, 0, 60, True, sender=account)
+        edge.reputation.recordOutcome(
+            edge_world["big"], edge_world["small"], 1, 0, 60, True, sender=account
+        )
     assert score(edge, edge_world["big"]) == before
 
 
@@ -114,7 +116,7 @@ def test_constructors__a_wired_registry_needs_a_timeout(
 ) -> None:
     policies = [edge.policies[p].address for p in Policy]
     with ape.reverts(project.DroneMecRegistry.ZeroTaskTimeout):
-        project.DroneMecRegistry.deploy(0, policies, edge.reputation, sender=agent)
+        project.DroneMecRegistry.deploy(0, policies, edge.reputation, 0, sender=agent)
     with ape.reverts(project.ReputationAwarePolicy.ZeroAddress):
         project.ReputationAwarePolicy.deploy(
             edge.reputation, ape.utils.ZERO_ADDRESS, MIN_SCORE, sender=agent
@@ -150,10 +152,12 @@ def test_result_in_time__a_success_measured_by_latency(
     assert 10 <= latency <= TIMEOUT_S
     assert score(edge, big) == next_score(500, incentive(latency, TIMEOUT_S, True), WEIGHT)
     (outcome,) = outcomes(edge, tx)
-    assert (outcome.source, outcome.node, outcome.outcomeId) == (
+    # On behalf of the server that authorized the relaying drone.
+    assert (outcome.source, outcome.node, outcome.outcomeId, outcome.party) == (
         edge.registry.address,
         big.address,
         task,
+        edge_world["small"].address,
     )
     index = int(edge.reputation.getNodeIndex(big))
     assert Report.unpacked(outcome.report) == Report(
@@ -212,15 +216,29 @@ def test_reassignment_after_revocation__no_outcome(
     assert score(edge, big) == 500
 
 
-def test_result_of_a_node_that_left__accepted_not_scored(
+def test_result_of_a_node_that_left__accepted_and_still_scored(
     edge: Deployment, edge_world: dict[str, Any]
 ) -> None:
+    """Leaving is no escape: the outcome counts (see THREAT_MODEL.md)."""
     big = edge_world["big"]
     task, _ = submit(edge, edge_world)
     edge.reputation.unregisterNode(big, sender=big)
     tx = edge.registry.submitResult(task, DIGEST, sender=big)
     assert tx.events[0].event_name == "TaskCompleted"
+    assert len(outcomes(edge, tx)) == 1
+    assert score(edge, big) > 500
+
+
+def test_result_when_the_drones_server_left__accepted_not_scored(
+    edge: Deployment, edge_world: dict[str, Any]
+) -> None:
+    """The party behind the outcome is no active node any more: nobody vouches for it."""
+    big = edge_world["big"]
+    task, _ = submit(edge, edge_world)
+    edge.reputation.unregisterNode(edge_world["small"], sender=edge_world["small"])
+    tx = edge.registry.submitResult(task, DIGEST, sender=big)
     assert outcomes(edge, tx) == []
+    assert [e.event_name for e in tx.events] == ["TaskCompleted", "OutcomeIgnored"]
     assert score(edge, big) == 500
 
 
@@ -374,7 +392,7 @@ def post_request(edge: Deployment, requester: Any, chain: Any) -> tuple[int, int
     """A proof-of-work request; returns its id and bidding deadline."""
     deadline = chain.pending_timestamp + BIDDING_S
     terms = (CHALLENGE, edge.verifiers["ProofOfWork"], deadline, MAX_DELAY_S, WINDOW_S, ETHER, PPM)
-    tx = edge.market.postRequest(terms, value=10 * ETHER, sender=requester)
+    tx = edge.market.postRequest(terms, value=ETHER // 10, sender=requester)
     return int(tx.events[0].requestId), deadline
 
 
@@ -409,7 +427,8 @@ def test_finalize__the_winner_outcome_counted_once(
     outcome: str,
 ) -> None:
     market, winner = edge.market, bidders[0]
-    edge.reputation.registerNode(winner, sender=agent)
+    for node in (winner, requester, detectors[0]):  # the requester vouches for the outcome
+        edge.reputation.registerNode(node, sender=agent)
     request_id, deadline = post_request(edge, requester, chain)
     market.placeBid(request_id, 10, 100, value=ETHER, sender=winner)
     chain.mine(deltatime=BIDDING_S + 1)
@@ -425,13 +444,20 @@ def test_finalize__the_winner_outcome_counted_once(
     if outcome == "cheat":
         salt = new_salt()
         commitment = report_commitment(request_id, detectors[0].address, True, salt)
-        market.commitReport(request_id, commitment, sender=detectors[0])
+        bond = market.DETECTOR_BOND()
+        market.commitReport(request_id, commitment, value=bond, sender=detectors[0])
+        chain.mine(timestamp=int(market.getRequest(request_id).revealFrom))
         market.revealReport(request_id, True, salt, sender=detectors[0])
     chain.mine(deltatime=WINDOW_S + MAX_DELAY_S)
     tx = market.finalize(request_id, sender=requester)
 
     (log,) = outcomes(edge, tx)
-    assert (log.source, log.node, log.outcomeId) == (market.address, winner.address, request_id)
+    assert (log.source, log.node, log.outcomeId, log.party) == (
+        market.address,
+        winner.address,
+        request_id,
+        requester.address,
+    )
     report = Report.unpacked(log.report)
     assert report.succeeded == (outcome == "honest")
     assert report.time_constraint_us == MAX_DELAY_S

@@ -47,7 +47,15 @@ def test_constructor__scores_outside_the_scale_revert(
         initialScore=initial,
         resetScore=reset,
     ):
-        project.ReputationManager.deploy(weight, initial, reset, sender=agent)
+        project.ReputationManager.deploy(weight, initial, reset, 500, 86_400, 0, sender=agent)
+
+
+@pytest.mark.parametrize(("bound", "period"), [(1001, 86_400), (500, 0)])
+def test_constructor__influence_bound_outside_the_scale_or_no_period_reverts(
+    project: Any, agent: Any, bound: int, period: int
+) -> None:
+    with ape.reverts(project.ReputationManager.InvalidScoreParameters):
+        project.ReputationManager.deploy(300, 500, 500, bound, period, 0, sender=agent)
 
 
 def test_constructor__parameters_and_roles(reputation: Any, agent: Any, reporter: Any) -> None:
@@ -87,9 +95,10 @@ def test_register_node__twice_reverts(reputation: Any, agent: Any, node: Any) ->
 
 def test_register_node__too_many_reverts(reputation: Any, agent: Any, chain: Any) -> None:
     # Filling 4,096 nodes one transaction at a time is slow; write the list's counters
-    # instead (slot 1, after AccessControl's roles: head | registered << 160 | active << 192).
+    # instead (slot 3, after AccessControl's roles and the two slots of its default admin
+    # rules: head | registered << 160 | active << 192).
     limit = reputation.MAX_NODES()
-    chain.provider.set_storage(reputation.address, 1, HexBytes((limit << 160).to_bytes(32, "big")))
+    chain.provider.set_storage(reputation.address, 3, HexBytes((limit << 160).to_bytes(32, "big")))
     with ape.reverts(reputation.TooManyNodes, limit=limit):
         reputation.registerNode(synthetic(1), sender=agent)
 
@@ -223,16 +232,14 @@ def test_update__task_ids_are_per_reporter(
     assert (reputation.lastTaskId(reporter), reputation.lastTaskId(outsider)) == (1, 1)
 
 
-def test_update__unregistered_node_reverts(
+def test_update__a_node_never_registered_reverts_one_that_left_is_still_scored(
     reputation: Any, agent: Any, reporter: Any, node: Any, outsider: Any
 ) -> None:
     with ape.reverts(reputation.NodeIndexNotRegistered, index=1):  # never registered
         reputation.updateNodeReputation([report(1, 1, 30)], sender=reporter)
-    reputation.unregisterNode(node, sender=agent)
-    with ape.reverts(reputation.NodeIndexNotRegistered, index=0):
-        reputation.updateNodeReputation([report(0, 1, 30)], sender=reporter)
-    reputation.registerNode(node, sender=agent)
-    reputation.updateNodeReputation([report(0, 1, 30)], sender=reporter)  # back again
+    reputation.unregisterNode(node, sender=node)
+    reputation.updateNodeReputation([report(0, 1, 30, ok=False)], sender=reporter)
+    assert reputation.getReputationScore(node) == 350  # leaving is no escape
 
 
 def test_update__zero_time_constraint_reverts(reputation: Any, reporter: Any, node: Any) -> None:

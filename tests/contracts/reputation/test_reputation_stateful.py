@@ -1,7 +1,8 @@
 """ReputationManager as a state machine over register, unregister, report and reset, against
-the Python ScoreBook. Kept: every score equals the reference and stays in [0, SCALE]; the node
-count and each reporter's last task id match; at the end, the logs alone replay every score.
-Each example restores a chain snapshot; `make fuzz` runs the long version."""
+the Python ScoreBook. Kept: every score equals the reference and stays in [0, SCALE]; a node
+that left is still scored; no reporter's net change to a score goes beyond MAX_INFLUENCE in a
+period; the node count and each reporter's last task id match; at the end, the logs alone
+replay every score. Each example restores a chain snapshot; `make fuzz` runs the long version."""
 
 from __future__ import annotations
 
@@ -87,17 +88,15 @@ class ReputationMachine(RuleBasedStateMachine):
             Report(self.book.indices[n.lower()], start + i, *o) for i, (n, o) in enumerate(known)
         ]
         words = [r.packed() for r in batch]
-        refused = next((r for r in batch if r.node_index not in self.book.active), None)
         if start <= last:
             with ape.reverts(self.reputation.ReportAlreadyCounted, taskId=start, lastCounted=last):
                 self.reputation.updateNodeReputation(words, sender=sender)
-        elif refused is not None:
-            with ape.reverts(self.reputation.NodeIndexNotRegistered, index=refused.node_index):
-                self.reputation.updateNodeReputation(words, sender=sender)
         else:
-            self.reputation.updateNodeReputation(words, sender=sender)
+            # Nodes that left are scored too: leaving is no escape.
+            tx = self.reputation.updateNodeReputation(words, sender=sender)
+            period = int(tx.events[0].period)
             for r in batch:
-                self.book.apply(r)
+                self.book.apply(r, sender.address, period)
             self.last_task[sender.address] = batch[-1].task_id
 
     @invariant()
@@ -109,6 +108,17 @@ class ReputationMachine(RuleBasedStateMachine):
             assert all(0 <= s <= SCALE for s in on_chain)
         active = sum(1 for m in self.membership.values() if m == ACTIVE)
         assert self.reputation.getNodeCount() == active
+
+    @invariant()
+    def no_reporter_moves_a_score_beyond_the_bound(self) -> None:
+        bound = self.book.parameters.max_influence
+        period = int(self.reputation.currentPeriod())
+        for reporter in self.reporters:
+            for node in (n for n in NODES if self.membership[n] != NONE):
+                influence = int(self.reputation.influenceOf(reporter, node))
+                key = (reporter.address.lower(), period, self.book.indices[node.lower()])
+                assert influence == self.book.influence.get(key, 0)
+                assert -bound <= influence <= bound
 
     def teardown(self) -> None:
         try:

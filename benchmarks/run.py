@@ -74,7 +74,8 @@ def dmec_gas() -> tuple[list[list[str]], list[str]]:
             float(np.mean(gas)),
             submit_bound,
             60_000,
-            "+ cold reads: drone, server list, 3 servers (8,400); policy call (2,600 + its work)",
+            "+ cold reads: drone, its server (revocation cascades), server list, 3 servers "
+            "(10,500); policy call (2,600 + its work)",
         )
 
     # submitTasks, batch of 10, per task.

@@ -254,7 +254,7 @@ contract CollaborationMarket is
         request.phase = Phase.Executing;
         NodeReputation storage reputation = _reputations[winner];
         reputation.allocated += 1;
-        reputation.staked += deposit;
+        reputation.staked = _cappedSum(reputation.staked, deposit);
         // The incentive stays with the request until finalize: paid for a result, not a bid.
         emit BiddingClosed(requestId, winner, incentive);
     }
@@ -529,10 +529,12 @@ contract CollaborationMarket is
             if (guilty > 0) rewardPerDetector = uint96((deposit - compensation) / guilty);
             request.rewardPerDetector = rewardPerDetector;
             _reputations[winner].misbehaviours += 1;
-            _credits[request.requester] += incentive + deposit - rewardPerDetector * guilty;
+            // In 256 bits: two 96-bit amounts may not fit 96 (finalize must never overflow).
+            _credits[request.requester] +=
+                uint256(incentive) + deposit - uint256(rewardPerDetector) * guilty;
         } else {
             NodeReputation storage reputation = _reputations[winner];
-            reputation.returned += deposit + incentive;
+            reputation.returned = _cappedSum(reputation.returned, uint256(deposit) + incentive);
             _credits[winner] += uint256(deposit) + incentive;
         }
     }
@@ -559,6 +561,13 @@ contract CollaborationMarket is
             request.bondPayout = payout;
         }
         _credits[slashed ? request.requester : winner] += unshared;
+    }
+
+    /// @dev s and t of the paper's ratio saturate at 2^96 - 1 wei: a record must never make a
+    /// settlement revert, and no real balance comes near it.
+    function _cappedSum(uint96 total, uint256 amount) internal pure returns (uint96) {
+        uint256 sum = uint256(total) + amount;
+        return sum > type(uint96).max ? type(uint96).max : uint96(sum);
     }
 
     function _misbehaviourPpm(NodeReputation memory reputation) internal pure returns (uint256) {

@@ -14,6 +14,7 @@ from conftest import (
     ETHER,
     INCENTIVE,
     MAX_DELAY_S,
+    WINDOW_S,
     valid_nonce,
     wrong_nonce,
 )
@@ -127,6 +128,33 @@ def test_post__an_incentive_above_2_to_the_96_wei_reverts(
         post(incentive=2**96, min_deposit=2**96 - 1)
     request_id = post(incentive=2**96 - 1, min_deposit=2**96 - 1)
     assert market.getRequest(request_id).incentive == 2**96 - 1
+
+
+@pytest.mark.parametrize("slashed", [False, True])
+def test_finalize__the_largest_amounts_settle(
+    post: Callable[..., int],
+    market: Any,
+    requester: Any,
+    bidders: list[Any],
+    chain: Any,
+    slashed: bool,
+) -> None:
+    """An incentive and a deposit of 2^96 - 1 wei each: their sum does not fit 96 bits, and
+    finalize must settle it anyway (a revert there would lock both for good)."""
+    largest = 2**96 - 1
+    requester.balance = bidders[0].balance = 2**97
+    request_id = post(incentive=largest, min_deposit=largest)
+    market.placeBid(request_id, 10, 100, value=largest, sender=bidders[0])
+    chain.mine(deltatime=BIDDING_S + 1)
+    market.closeBidding(request_id, sender=requester)
+    if not slashed:
+        market.submitResult(request_id, valid_nonce(), sender=bidders[0])
+    chain.mine(deltatime=MAX_DELAY_S + WINDOW_S + 1)
+
+    market.finalize(request_id, sender=requester)
+
+    paid = requester if slashed else bidders[0]
+    assert market.creditOf(paid) == 2 * largest
 
 
 # ---------------------------------------------------------------- placeBid and closeBidding

@@ -31,7 +31,7 @@ $(NODE_READY): package-lock.json
 ## Quiet: a progress bar per stage, then a table of headlines (`ape run demo -v` shows ape's
 ## log of every transaction). A demo that died resumes at the replay it was in.
 demo: install
-	@$(ENV) ape compile
+	@$(ENV) ape compile --verbosity WARNING
 	@$(ENV) ape run demo
 
 ## Lint, type checks, slither (static-analysis.json), then every test (contracts on the

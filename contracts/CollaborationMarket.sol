@@ -252,9 +252,11 @@ contract CollaborationMarket is
         bid.state = BidState.Won;
         request.winnerDeposit = deposit;
         request.phase = Phase.Executing;
-        NodeReputation storage reputation = _reputations[winner];
-        reputation.allocated += 1;
-        reputation.staked = _cappedSum(reputation.staked, deposit);
+        if (_scored(request)) {
+            NodeReputation storage reputation = _reputations[winner];
+            reputation.allocated += 1;
+            reputation.staked = _cappedSum(reputation.staked, deposit);
+        }
         // The incentive stays with the request until finalize: paid for a result, not a bid.
         emit BiddingClosed(requestId, winner, incentive);
     }
@@ -358,10 +360,7 @@ contract CollaborationMarket is
         emit RequestFinalized(
             requestId, winner, slashed, compensation, rewardPerDetector, bondPayout
         );
-        if (
-            address(REPUTATION) != address(0) && request.incentive >= MIN_SCORED_INCENTIVE
-                && request.winnerDeposit >= MIN_SCORED_DEPOSIT
-        ) {
+        if (address(REPUTATION) != address(0) && _scored(request)) {
             // The result's delay after the bidding deadline against the requested maxDelayS
             // (a slashed winner gets a failure whatever its delay). Phase Finalized is set, so
             // this runs once per request. The requester vouches for it.
@@ -528,13 +527,15 @@ contract CollaborationMarket is
             compensation = uint96(uint256(deposit) * COMPENSATION_BPS / BPS);
             if (guilty > 0) rewardPerDetector = uint96((deposit - compensation) / guilty);
             request.rewardPerDetector = rewardPerDetector;
-            _reputations[winner].misbehaviours += 1;
+            if (_scored(request)) _reputations[winner].misbehaviours += 1;
             // In 256 bits: two 96-bit amounts may not fit 96 (finalize must never overflow).
             _credits[request.requester] +=
                 uint256(incentive) + deposit - uint256(rewardPerDetector) * guilty;
         } else {
-            NodeReputation storage reputation = _reputations[winner];
-            reputation.returned = _cappedSum(reputation.returned, uint256(deposit) + incentive);
+            if (_scored(request)) {
+                NodeReputation storage reputation = _reputations[winner];
+                reputation.returned = _cappedSum(reputation.returned, uint256(deposit) + incentive);
+            }
             _credits[winner] += uint256(deposit) + incentive;
         }
     }
@@ -561,6 +562,14 @@ contract CollaborationMarket is
             request.bondPayout = payout;
         }
         _credits[slashed ? request.requester : winner] += unshared;
+    }
+
+    /// @dev Whether the request is at the scored stakes: only such a request counts in its
+    /// winner's record (n, m, s, t) and in the reputation manager, so that rounds that stake
+    /// next to nothing can neither wash a record nor build one.
+    function _scored(Request storage request) internal view returns (bool) {
+        return request.incentive >= MIN_SCORED_INCENTIVE
+            && request.winnerDeposit >= MIN_SCORED_DEPOSIT;
     }
 
     /// @dev s and t of the paper's ratio saturate at 2^96 - 1 wei: a record must never make a

@@ -256,11 +256,23 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
     }
 
     /// @inheritdoc IDroneMecRegistry
-    function addDroneToDevice(address device, address newDrone) external onlyActiveDrone {
-        DeviceRecord storage record = _activeDeviceOfCaller(device);
+    function addDroneToDevice(address device, address newDrone) external {
+        DeviceRecord storage record = _devices[device];
+        address hub = record.hub;
+        // A device whose hub is gone (revoked, or its server revoked) is an orphan: the agent
+        // gives it a new hub. Otherwise only the device's active hub moves it.
+        bool orphan = record.membership == Membership.Active && !_isActiveDrone(hub);
+        if (!orphan || !hasRole(AGENT_ROLE, msg.sender)) {
+            _callerDrone();
+            _activeDeviceOfCaller(device);
+        }
+        // The hub that relayed a task is the party of its outcome: it cannot change mid-task.
+        if (record.taskState == TaskState.Assigned) {
+            revert TaskOutstanding(device, _taskId(device, record.taskCount));
+        }
         _activeDrone(newDrone);
         record.hub = newDrone;
-        emit DeviceMoved(device, msg.sender, newDrone);
+        emit DeviceMoved(device, hub, newDrone);
     }
 
     /// @inheritdoc IDroneMecRegistry
@@ -373,14 +385,18 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
     /// @inheritdoc IDroneMecRegistry
     function abandonTask(uint256 taskId) external {
         (address device, DeviceRecord storage record) = _outstandingTask(taskId);
-        if (msg.sender != record.hub) revert NotDeviceHub(msg.sender, device, record.hub);
-        _callerDrone();
+        address hub = record.hub;
+        // The hub closes its tasks; a task whose hub is gone (revoked, or its server revoked)
+        // may be closed by anyone, so that no revocation can freeze it.
+        bool hubActive = _isActiveDrone(hub);
+        if (hubActive && msg.sender != hub) revert NotDeviceHub(msg.sender, device, hub);
         LatestTask storage task = _latestTasks[device];
         address server = task.server;
         (bool timedOut, uint32 waited) = _unanswered(taskId, task);
         record.taskState = TaskState.Abandoned;
         emit TaskAbandoned(device, server, taskId, msg.sender);
-        if (timedOut) _recordOutcome(server, msg.sender, taskId, waited, false);
+        // Without an active hub nobody with a stake vouches for the failure: none counts.
+        if (timedOut && hubActive) _recordOutcome(server, hub, taskId, waited, false);
     }
 
     /// @inheritdoc IDroneMecRegistry
@@ -685,14 +701,21 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         return _activeDrone(msg.sender);
     }
 
-    /// @dev A drone's record; reverts unless the drone is active and so is the server that
-    /// authorized it (revoking a server revokes its drones, checked here, where they act).
+    /// @dev A drone's record; reverts unless the drone is active (`_isActive`).
     function _activeDrone(address account) internal view returns (DroneRecord memory drone) {
         drone = _drones[account];
-        if (
-            drone.membership != Membership.Active
-                || _servers[drone.authorizedBy].membership != Membership.Active
-        ) revert DroneNotActive(account);
+        if (!_isActive(drone)) revert DroneNotActive(account);
+    }
+
+    function _isActiveDrone(address account) internal view returns (bool) {
+        return _isActive(_drones[account]);
+    }
+
+    /// @dev Whether a drone is active and so is the server that authorized it (revoking a
+    /// server revokes its drones, checked here, where they act).
+    function _isActive(DroneRecord memory drone) internal view returns (bool) {
+        return drone.membership == Membership.Active
+            && _servers[drone.authorizedBy].membership == Membership.Active;
     }
 
     /// @dev The record of an active device whose hub is the caller.

@@ -80,7 +80,8 @@ interface ICollaborationMarket {
         bytes32 result;
     }
 
-    /// @notice A node's record in the market, the paper's two reputation ratios.
+    /// @notice A node's record in the market, the paper's two reputation ratios, counted over
+    /// the requests at the scored stakes (MIN_SCORED_INCENTIVE and MIN_SCORED_DEPOSIT).
     struct NodeReputation {
         uint32 misbehaviours; // n: proved misbehaviours (slashings)
         uint32 allocated; // m: tasks won

@@ -195,7 +195,9 @@ interface IDroneMecRegistry {
     /// @notice Registers an IoT device with the calling drone as its hub.
     function registerDevice(address device) external;
 
-    /// @notice Moves a device to another hub; the caller must be the device's current hub.
+    /// @notice Moves a device to another hub; the caller must be the device's current hub,
+    /// or the agent when that hub is no longer active (an orphaned device). Not while a task
+    /// of the device is outstanding: the hub that relayed it is the party of its outcome.
     function addDroneToDevice(address device, address newDrone) external;
 
     /// @notice Revokes a device (its hub or the agent).
@@ -236,8 +238,9 @@ interface IDroneMecRegistry {
 
     /// @notice Closes a task that was not answered within the timeout (or whose server was
     /// revoked) without moving it, so the device can send its next task even when no other
-    /// server is left; the caller must be the hub. After a timeout, and with a reputation
-    /// manager, the silent server gets a failure.
+    /// server is left; the caller must be the hub, or anyone once the hub is no longer active
+    /// (so no revocation freezes a task). After a timeout, with a reputation manager and an
+    /// active hub, the silent server gets a failure.
     function abandonTask(uint256 taskId) external;
 
     /// @notice Stops new tasks (pauser); results, reassignments and abandonments go on.

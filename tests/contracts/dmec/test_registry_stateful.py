@@ -286,6 +286,8 @@ class RegistryMachine(RuleBasedStateMachine):
         address, new_hub = DEVICES[device], self.drone_accounts[to]
         sender = self._sender_for(address, other, as_hub)
         error = self._hub_error(address, sender)
+        if error is None and self.devices[address].task_state == ASSIGNED:
+            error = "TaskOutstanding"  # the relaying hub is the party: no hub change mid-task
         if error is None and not self._active_drone(new_hub.address):
             error = "DroneNotActive"
         if self._expect(
@@ -388,10 +390,11 @@ class RegistryMachine(RuleBasedStateMachine):
             self.closes.append((model.server, task, True, False, self._party(model)))
 
     def _unanswered_error(
-        self, address: str, wait_for_timeout: bool
+        self, address: str, wait_for_timeout: bool, orphans_too: bool = False
     ) -> tuple[str | None, Any, bool]:
         """What moving or closing the device's task away from its server reverts with, if
-        anything; the sender (its hub); whether the task has timed out by the next block."""
+        anything; the sender (its hub); whether the task has timed out by the next block.
+        With `orphans_too`, a hub that is no longer active may still close it."""
         model = self.devices.get(address)
         if model is None or model.task_state != ASSIGNED:
             return "TaskNotOutstanding", self.agent, False
@@ -403,7 +406,7 @@ class RegistryMachine(RuleBasedStateMachine):
         if timed_out and head < times_out_at:
             self.chain.mine(timestamp=times_out_at)
         server_active = self.servers[model.server].state == ACTIVE
-        if not self._active_drone(sender.address):
+        if not self._active_drone(sender.address) and not orphans_too:
             return "DroneNotActive", sender, timed_out
         if not timed_out and server_active:
             return "TaskNotTimedOut", sender, timed_out
@@ -435,13 +438,15 @@ class RegistryMachine(RuleBasedStateMachine):
         server was revoked), even with no other server to move it to."""
         address = DEVICES[device]
         model = self.devices.get(address)
-        error, sender, timed_out = self._unanswered_error(address, wait_for_timeout)
+        error, sender, timed_out = self._unanswered_error(address, wait_for_timeout, True)
         task = task_id(address, model.task_count if model and model.task_count else 1)
         if self._expect(error, lambda: self.registry.abandonTask(task, sender=sender)):
             assert model is not None
             model.task_state = ABANDONED
             model.abandoned += 1
-            self.closes.append((model.server, task, False, timed_out, self._party(model)))
+            # An orphan's task (its hub gone) closes with no outcome: nobody vouches for it.
+            if self._active_drone(model.hub):
+                self.closes.append((model.server, task, False, timed_out, self._party(model)))
 
     # ------------------------------------------------------------ invariants
 

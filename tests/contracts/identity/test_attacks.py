@@ -10,7 +10,7 @@ from typing import Any
 
 import ape
 import pytest
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from edgeledger.blockedge.market import new_salt, non_solution, report_commitment, solve
 from edgeledger.deploy import Deployment
@@ -303,6 +303,28 @@ def test_self_dealing__a_servers_own_drone_and_devices_raise_no_score(
     assert score(edge, big) == before
 
 
+def test_self_dealing__a_device_cannot_change_hubs_mid_task_to_launder_the_party(
+    edge: Deployment, edge_world: dict[str, Any], accounts: Any
+) -> None:
+    """Found by an independent review after the first fix: the server's own drone handed each
+    made-up device to an honest server's drone before answering, so the outcome's party was
+    that honest server (0 -> 981 in one period). A device keeps its hub while a task is out."""
+    registry, big = edge.registry, edge_world["big"]
+    own_drone = accounts[18]
+    registry.registerDrone(own_drone, 100, 0, sender=big)
+    device = to_checksum_address(f"0x{0xD5:040x}")
+    registry.registerDevice(device, sender=own_drone)
+    registry.addOffloadingPolicy(device, 2, sender=own_drone)
+    task_id = int(registry.submitTask(device, 1, 1, 0, sender=own_drone).events[0].taskId)
+    with ape.reverts(registry.TaskOutstanding, device=device, taskId=task_id):
+        registry.addDroneToDevice(device, edge_world["drone"], sender=own_drone)
+    before = score(edge, big)
+    answer = registry.submitResult(task_id, b"\x01" * 32, sender=big)
+    assert [e.event_name for e in answer.events][-1] == "OutcomeIgnored"
+    assert score(edge, big) == before
+    registry.addDroneToDevice(device, edge_world["drone"], sender=own_drone)  # between tasks
+
+
 def test_self_dealing__a_node_cannot_win_its_own_request_nor_score_through_a_fresh_one(
     edge: Deployment, chain: Any, people: dict[str, Any], agent: Any
 ) -> None:
@@ -391,6 +413,35 @@ def test_one_reporter__cannot_zero_a_node_in_a_day(
 # ---------------------------------------------------------------- Low
 
 
+def test_record__rounds_below_the_scored_stakes_cannot_wash_a_misbehaviour_ratio(
+    edge: Deployment, chain: Any, people: dict[str, Any]
+) -> None:
+    """Found by an independent review after the first fix: a slashed node won 1-wei rounds
+    from a fresh address (nobody stakes a bond to check a 1-wei result) to dilute its n/m
+    from 50% to 9%. Only rounds at the scored stakes count in the record."""
+    market, node, fresh = edge.market, people["winner"], people["fresh"]
+    # A requester that is no node: the rounds cost the node no score, so it may still bid.
+    honest = won(edge, chain, fresh, node, verifier="ProofOfWork")
+    past_window(edge, chain, honest)
+    market.finalize(honest, sender=fresh)
+    request_id = post(edge, chain, fresh, verifier="ProofOfWork")
+    market.placeBid(request_id, 10, 100, value=DEPOSIT, sender=node)
+    chain.mine(deltatime=BIDDING_S + 1)
+    market.closeBidding(request_id, sender=node)
+    chain.mine(deltatime=MAX_DELAY_S + 1)
+    market.finalize(request_id, sender=fresh)  # no result: slashed
+    record = market.reputationOf(node)
+    assert (record.misbehaviours, record.allocated) == (1, 2)
+
+    for _ in range(3):
+        tiny = won(edge, chain, fresh, node, incentive=1, deposit=1)
+        past_window(edge, chain, tiny)
+        market.finalize(tiny, sender=node)
+
+    assert market.reputationOf(node) == record
+    assert market.misbehaviourPpm(node) == 500_000
+
+
 def test_terms__deadlines_and_windows_are_bounded(
     edge: Deployment, chain: Any, people: dict[str, Any]
 ) -> None:
@@ -460,6 +511,31 @@ def test_sybil_bids__each_must_stake_the_minimum_and_be_a_node(
         market.placeBid(request_id, 10, 100, value=0, sender=people["honest"])
     with ape.reverts(market.NotReputationNode, bidder=people["fresh"]):
         market.placeBid(request_id, 10, 100, value=DEPOSIT, sender=people["fresh"])
+
+
+def test_revoked_hub__its_task_can_still_be_closed_and_its_device_rehomed(
+    edge: Deployment, edge_world: dict[str, Any], agent: Any, chain: Any, accounts: Any
+) -> None:
+    """Found by an independent review: a hub revoked mid-task (by its server, or with it)
+    froze its outstanding task and orphaned its device. Anyone may now close such a task
+    once it timed out (no outcome: nobody with a stake relayed it any more), and the agent
+    gives the device a new hub."""
+    registry, drone, device = edge.registry, edge_world["drone"], edge_world["devices"][0]
+    task_id = int(registry.submitTask(device, 20, 600, 0, sender=drone).events[0].taskId)
+    registry.revokeDrone(drone, sender=edge_world["small"])
+    anyone = accounts[19]
+    with ape.reverts(registry.TaskNotTimedOut, taskId=task_id):
+        registry.abandonTask(task_id, sender=anyone)
+    chain.mine(deltatime=61)
+    tx = registry.abandonTask(task_id, sender=anyone)
+    assert [e.event_name for e in tx.events] == ["TaskAbandoned"]
+
+    new_hub = accounts[18]
+    registry.registerDrone(new_hub, 0, 0, sender=edge_world["medium"])
+    with ape.reverts(registry.DroneNotActive, drone=anyone):
+        registry.addDroneToDevice(device, new_hub, sender=anyone)
+    registry.addDroneToDevice(device, new_hub, sender=agent)
+    registry.submitTask(device, 20, 600, 0, sender=new_hub)
 
 
 def test_a_sole_silent_server__abandon_frees_the_device(

@@ -1,7 +1,8 @@
 """A CLI killed with SIGKILL in the middle of a stage leaves none of its processes running: not
 the node ape started, not a node of the replay's own (tools/bin/anvil: they die with their
-parent), not a worker process or its node (edgeledger.processes.die_with_parent). And a native
-crash in a CLI prints every thread's Python stack (faulthandler)."""
+parent), not a worker process or its node (edgeledger.processes.die_with_parent), nor a folder of
+persisted states (a killed anvil never removes them). And a native crash in a CLI prints every
+thread's Python stack (faulthandler)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,14 @@ def _descendants(root: int) -> dict[int, str]:
     return found
 
 
+# Where anvil persists old states by default (tools/bin/anvil turns that off).
+ANVIL_STATES = Path.home() / ".foundry" / "anvil" / "tmp"
+
+
+def _state_folders() -> set[str]:
+    return {p.name for p in ANVIL_STATES.iterdir()} if ANVIL_STATES.exists() else set()
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -64,6 +73,7 @@ def _alive(pid: int) -> bool:
 def test_a_cli_killed_mid_stage_leaves_no_process_behind(
     script: str, args: list[str], nodes: int, workers: int, tmp_path: Path
 ) -> None:
+    folders = _state_folders()
     cli = subprocess.Popen(
         [APE, "run", script, *args, "--out", str(tmp_path)],
         cwd=ROOT,
@@ -92,6 +102,7 @@ def test_a_cli_killed_mid_stage_leaves_no_process_behind(
     while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert [f"{pid} {family[pid]}" for pid in left if _alive(pid)] == []
+    assert _state_folders() - folders == set()
 
 
 def test_a_native_crash_in_a_cli_prints_every_threads_stack() -> None:

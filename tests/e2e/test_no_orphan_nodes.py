@@ -1,7 +1,8 @@
 """A CLI killed with SIGKILL in the middle of a stage leaves none of its processes running: not
 the node ape started, not a node of the replay's own (tools/bin/anvil: they die with their
 parent), not a worker process or its node (edgeledger.processes.die_with_parent), nor a folder of
-persisted states (a killed anvil never removes them). And a native crash in a CLI prints every
+persisted states where anvil puts them by default (a killed anvil never removes them;
+tests/tools/test_anvil_launcher.py shows where they go instead). And a native crash in a CLI prints every
 thread's Python stack (faulthandler)."""
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _descendants(root: int) -> dict[int, str]:
     return found
 
 
-# Where anvil persists old states by default (tools/bin/anvil turns that off).
+# Where anvil persists old states by default (tools/bin/anvil puts them in a folder of its own).
 ANVIL_STATES = Path.home() / ".foundry" / "anvil" / "tmp"
 
 

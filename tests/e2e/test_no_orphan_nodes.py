@@ -1,9 +1,9 @@
 """A CLI killed with SIGKILL in the middle of a stage leaves none of its processes running: not
 the node ape started, not a node of the replay's own (tools/bin/anvil: they die with their
-parent), not a worker process or its node (edgeledger.processes.die_with_parent), nor a folder of
-persisted states where anvil puts them by default (a killed anvil never removes them;
-tests/tools/test_anvil_launcher.py shows where they go instead). And a native crash in a CLI prints every
-thread's Python stack (faulthandler)."""
+parent), not a worker process or its node (edgeledger.processes.die_with_parent), nor a
+folder of persisted states where anvil puts them by default (a killed anvil never removes
+them; tests/tools/test_anvil_launcher.py shows where they go instead). And a native crash in
+a CLI prints every thread's Python stack (faulthandler)."""
 
 from __future__ import annotations
 

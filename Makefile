@@ -34,11 +34,13 @@ demo: install
 	@$(ENV) ape compile --verbosity WARNING
 	@$(ENV) ape run demo
 
-## Lint, type checks, slither (static-analysis.json), then every test (contracts on the
-## foundry provider, and off-chain).
+## Lint, type checks, slither (static-analysis.json), forge's invariant campaigns at the
+## field's default (256 x 500 calls each, seed 1) and fuzz tests, then every ape test
+## (contracts on the foundry provider, and off-chain).
 test: lint
 	$(ENV) ape compile --force
 	$(ENV) python tools/static_analysis.py
+	$(ENV) python tools/invariants.py
 	$(ENV) ape test tests --network ethereum:local:foundry
 
 ## Python (ruff, mypy) and Solidity (solhint, recommended rules; .solhint.json) lint.
@@ -52,13 +54,16 @@ lint: install
 bench: install
 	$(ENV) python benchmarks/run.py
 
-## Long hypothesis runs (tests marked `fuzzing`), then mutation testing (a seeded sample of
-## slither-mutate's mutants against each contract's tests); both write their section of
-## RELIABILITY.md. Not part of `make test`.
+## Long hypothesis runs (tests marked `fuzzing`), forge's campaigns at 10x the default runs
+## with a fresh seed (printed) and the planted bugs they must catch, then mutation testing (a
+## seeded sample of slither-mutate's mutants against each contract's tests); each writes its
+## section of RELIABILITY.md. Not part of `make test`.
 fuzz: install
+	$(ENV) python tools/invariants.py --runs 2560 --seed $$(od -An -N4 -tu4 /dev/urandom) --report RELIABILITY.md
+	$(ENV) python tools/invariants.py --plant --report RELIABILITY.md
 	$(ENV) EDGELEDGER_FUZZ_REPORT=RELIABILITY.md ape test tests -m fuzzing --network ethereum:local:foundry
 	$(ENV) ape compile
 	$(ENV) python tools/mutation.py --mutants 60 --report RELIABILITY.md
 
 clean:
-	rm -rf .build results
+	rm -rf .build .forge results

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ReputationManager} from "../../../contracts/ReputationManager.sol";
+import {VM} from "../Vm.sol";
+
+/// @title The reputation manager's actors, driven by forge, with the scores of a reference
+/// @notice The handler deploys the reputation manager, so it is the admin and the agent; two
+/// reporters hold REPORTER_ROLE and one address plays the registry or market
+/// (OUTCOME_SOURCE_ROLE). Its reference recomputes every score from the handler's own inputs,
+/// with the paper's formula and the per-period influence bound as IReputationManager states
+/// them: R <- ((1 - w) R + w I) / 1, I = (Tc - Texec) / Tc for a success in time, else 0,
+/// truncated on the 1,000 scale, each party's net change to a node within MAX_INFLUENCE per
+/// period. Attacks are steps too: each must revert; one that goes through is a breach.
+contract ReputationHandler {
+    uint256 internal constant NODES = 12;
+    uint256 internal constant REPORTERS = 2;
+    uint256 internal constant SCALE = 1000;
+    uint256 internal constant WEIGHT = 300;
+    uint256 internal constant INITIAL = 500;
+    uint256 internal constant RESET = 500;
+    int256 internal constant MAX_INFLUENCE = 200;
+    uint256 internal constant PERIOD_S = 3600;
+
+    ReputationManager public immutable REPUTATION;
+    uint256 internal immutable _DEPLOYED_AT;
+    address public immutable SOURCE; // the registry or the market
+    address public immutable OUTSIDER; // holds no role
+
+    address[NODES] public nodes;
+    address[REPORTERS] public reporters;
+
+    enum Membership {
+        None,
+        Active,
+        Unregistered
+    }
+
+    // ---------------------------------------------------------------- the reference
+
+    mapping(address node => Membership) public ghostMembership;
+    mapping(address node => uint256) public ghostIndex;
+    mapping(address node => uint256) public ghostScore;
+    uint256 public ghostRegistered;
+    uint256 public ghostActive;
+    mapping(bytes32 partyPeriodNode => int256) internal _influence;
+    mapping(address reporter => uint256) internal _lastTaskId;
+    uint256 public breaches;
+    /// @notice Reports and outcomes that moved a score, and those the bound cut short: the
+    /// campaign is not hollow if both occur.
+    uint256 public moved;
+    uint256 public bounded;
+
+    constructor() {
+        REPUTATION = new ReputationManager(
+            uint16(WEIGHT), uint16(INITIAL), uint16(RESET), uint16(uint256(MAX_INFLUENCE)), uint32(PERIOD_S), 0
+        );
+        _DEPLOYED_AT = block.timestamp;
+        SOURCE = VM.addr(uint256(keccak256("outcome source")));
+        OUTSIDER = VM.addr(uint256(keccak256("outsider")));
+        REPUTATION.grantRole(REPUTATION.OUTCOME_SOURCE_ROLE(), SOURCE);
+        for (uint256 i = 0; i < REPORTERS; ++i) {
+            reporters[i] = VM.addr(uint256(keccak256(abi.encode("reporter", i))));
+            REPUTATION.grantRole(REPUTATION.REPORTER_ROLE(), reporters[i]);
+        }
+        for (uint256 i = 0; i < NODES; ++i) {
+            nodes[i] = VM.addr(uint256(keccak256(abi.encode("node", i))));
+        }
+    }
+
+    function nodeList() external view returns (address[NODES] memory) {
+        return nodes;
+    }
+
+    // ---------------------------------------------------------------- honest steps
+
+    function register(uint256 seed) external {
+        address node = _nodeWith(seed, Membership.Active, false);
+        REPUTATION.registerNode(node);
+        if (ghostMembership[node] == Membership.None) {
+            ghostIndex[node] = ghostRegistered++;
+            ghostScore[node] = INITIAL;
+        }
+        ghostMembership[node] = Membership.Active;
+        ghostActive += 1;
+    }
+
+    /// @notice A node leaves by itself, or the agent removes it.
+    function unregister(uint256 seed, bool itself) external {
+        address node = _nodeWith(seed, Membership.Active, true);
+        if (itself) VM.prank(node);
+        REPUTATION.unregisterNode(node);
+        ghostMembership[node] = Membership.Unregistered;
+        ghostActive -= 1;
+    }
+
+    /// @notice A reporter's batch of up to 8 reports on nodes ever registered (task ids rise).
+    function report(uint256 reporterSeed, uint256[8] calldata seeds, uint256 size) external {
+        require(ghostRegistered > 0, "no node");
+        address reporter = reporters[reporterSeed % REPORTERS];
+        size = 1 + size % 8;
+        uint256[] memory batch = new uint256[](size);
+        uint256 taskId = _lastTaskId[reporter];
+        for (uint256 i = 0; i < size; ++i) {
+            taskId += 1 + seeds[i] % 3;
+            (uint32 execution, uint32 constraint, bool succeeded) = _outcome(seeds[i]);
+            uint256 index = (seeds[i] >> 64) % ghostRegistered;
+            batch[i] = REPUTATION.packReport(uint32(index), uint64(taskId), execution, constraint, succeeded);
+        }
+        VM.prank(reporter);
+        REPUTATION.updateNodeReputation(batch);
+        _lastTaskId[reporter] = taskId;
+        for (uint256 i = 0; i < size; ++i) {
+            (uint32 execution, uint32 constraint, bool succeeded) = _outcome(seeds[i]);
+            _apply(reporter, _nodeAt((seeds[i] >> 64) % ghostRegistered), execution, constraint, succeeded);
+        }
+    }
+
+    /// @notice The registry or market counts one outcome it closed, on behalf of a party.
+    function outcome(uint256 nodeSeed, uint256 partySeed, uint256 outcomeSeed) external {
+        address node = nodes[nodeSeed % NODES];
+        // A node's own deals and an outsider's are ignored; the seed picks them sometimes.
+        address party = partySeed % 8 == 0 ? OUTSIDER : nodes[partySeed % NODES];
+        (uint32 execution, uint32 constraint, bool succeeded) = _outcome(outcomeSeed);
+        VM.prank(SOURCE);
+        REPUTATION.recordOutcome(node, party, outcomeSeed >> 160, execution, constraint, succeeded);
+        bool ignored = ghostMembership[node] == Membership.None || party == node
+            || ghostMembership[party] != Membership.Active;
+        if (!ignored) _apply(party, node, execution, constraint, succeeded);
+    }
+
+    function reset(uint256 seed) external {
+        address node = _nodeWith(seed, Membership.None, false);
+        REPUTATION.resetReputation(node);
+        ghostScore[node] = RESET;
+    }
+
+    function wait(uint256 seconds_) external {
+        VM.warp(block.timestamp + 1 + seconds_ % (2 * PERIOD_S));
+    }
+
+    // ---------------------------------------------------------------- attacks: each must fail
+
+    /// @notice Roles and the report rules: an outsider reports, registers, resets, counts an
+    /// outcome or removes a node; a reporter repeats a task id, names a node never
+    /// registered, sends a zero time constraint, an empty or an oversized batch.
+    function attack(uint256 kind, uint256 seed) external {
+        kind = kind % 9;
+        address attacker = OUTSIDER;
+        bytes memory call_;
+        uint256[] memory batch = new uint256[](1);
+        address reporter = reporters[seed % REPORTERS];
+        uint256 last = _lastTaskId[reporter];
+        if (kind == 0) {
+            batch[0] = REPUTATION.packReport(0, uint64(last + 1), 0, 10, true);
+            call_ = abi.encodeCall(REPUTATION.updateNodeReputation, (batch));
+        } else if (kind == 1) {
+            call_ = abi.encodeCall(REPUTATION.registerNode, (OUTSIDER));
+        } else if (kind == 2) {
+            call_ = abi.encodeCall(REPUTATION.resetReputation, (nodes[seed % NODES]));
+        } else if (kind == 3) {
+            call_ = abi.encodeCall(REPUTATION.recordOutcome, (nodes[seed % NODES], nodes[0], 1, 0, 10, true));
+        } else if (kind == 4) {
+            call_ = abi.encodeCall(REPUTATION.unregisterNode, (nodes[seed % NODES]));
+        } else {
+            attacker = reporter;
+            uint256 taskId = last + 1;
+            uint32 index = 0;
+            uint32 constraint = 10;
+            if (kind == 5) taskId = last; // already counted (or zero)
+            if (kind == 6) index = uint32(ghostRegistered); // never registered
+            if (kind == 7) constraint = 0;
+            batch[0] = REPUTATION.packReport(index, uint64(taskId), 0, constraint, true);
+            if (kind == 8) batch = new uint256[](seed % 2 == 0 ? 0 : 257);
+            call_ = abi.encodeCall(REPUTATION.updateNodeReputation, (batch));
+        }
+        VM.prank(attacker);
+        (bool succeeded,) = address(REPUTATION).call(call_);
+        if (succeeded) breaches += 1;
+    }
+
+    // ---------------------------------------------------------------- the reference
+
+    function _apply(address party, address node, uint32 execution, uint32 constraint, bool succeeded) internal {
+        uint256 score = ghostScore[node];
+        uint256 incentive = succeeded && execution <= constraint
+            ? (uint256(constraint) - execution) * SCALE / constraint
+            : 0;
+        int256 wanted = int256(((SCALE - WEIGHT) * score + WEIGHT * incentive) / SCALE) - int256(score);
+        bytes32 key = keccak256(abi.encode(party, (block.timestamp - _DEPLOYED_AT) / PERIOD_S, node));
+        int256 before = _influence[key];
+        int256 after_ = before + wanted;
+        if (after_ > MAX_INFLUENCE) after_ = MAX_INFLUENCE;
+        if (after_ < -MAX_INFLUENCE) after_ = -MAX_INFLUENCE;
+        if (after_ != before + wanted) bounded += 1;
+        if (after_ != before) moved += 1;
+        _influence[key] = after_;
+        ghostScore[node] = uint256(int256(score) + after_ - before);
+    }
+
+    /// @dev Execution and constraint times (the constraint never zero) and success, from a seed.
+    function _outcome(uint256 seed) internal pure returns (uint32 execution, uint32 constraint, bool succeeded) {
+        constraint = uint32(1 + (seed >> 8) % 1000);
+        execution = uint32((seed >> 24) % 1200);
+        succeeded = (seed >> 40) % 4 != 0;
+    }
+
+    /// @dev A node whose membership is (`equal`) or is not (!`equal`) `membership`.
+    function _nodeWith(uint256 seed, Membership membership, bool equal) internal view returns (address) {
+        for (uint256 i = 0; i < NODES; ++i) {
+            address node = nodes[(seed + i) % NODES];
+            if ((ghostMembership[node] == membership) == equal) return node;
+        }
+        revert("no such node");
+    }
+
+    function _nodeAt(uint256 index) internal view returns (address) {
+        for (uint256 i = 0; i < NODES; ++i) {
+            if (ghostMembership[nodes[i]] != Membership.None && ghostIndex[nodes[i]] == index) return nodes[i];
+        }
+        revert("no node at that index");
+    }
+}

@@ -66,6 +66,19 @@ PLANTED = (
         "calldata reports) external onlyRole(REPORTER_ROLE) {",
         "calldata reports) external {",
     ),
+    PlantedBug(
+        "a revoked server answers its old task (and is scored for it)",
+        "contracts/DroneMecRegistry.sol",
+        "if (_servers[msg.sender].membership != Membership.Active) "
+        "revert ServerNotActive(msg.sender);\n        record.taskState = TaskState.Completed;",
+        "record.taskState = TaskState.Completed;",
+    ),
+    PlantedBug(
+        "one party moves a score beyond its bound (the influence bound is not applied)",
+        "contracts/ReputationManager.sol",
+        "if (after_ > bound) after_ = bound;\n        else if (after_ < -bound) after_ = -bound;",
+        "",
+    ),
 )
 # What a copy of the tree needs for forge: the rest is linked (node_modules) or not needed.
 COPIED = ("contracts", "interfaces", "tests/forge", "tools/solc-bridge", "foundry.toml")

@@ -3,19 +3,19 @@ pragma solidity 0.8.28;
 
 import {ReputationManager} from "../../../contracts/ReputationManager.sol";
 import {VM} from "../Vm.sol";
+import {ScoreReference} from "./ScoreReference.sol";
 
 /// @title The reputation manager's actors, driven by forge, with the scores of a reference
 /// @notice The handler deploys the reputation manager, so it is the admin and the agent; two
 /// reporters hold REPORTER_ROLE and one address plays the registry or market
 /// (OUTCOME_SOURCE_ROLE). Its reference recomputes every score from the handler's own inputs,
 /// with the paper's formula and the per-period influence bound as IReputationManager states
-/// them: R <- ((1 - w) R + w I) / 1, I = (Tc - Texec) / Tc for a success in time, else 0,
-/// truncated on the 1,000 scale, each party's net change to a node within MAX_INFLUENCE per
-/// period. Attacks are steps too: each must revert; one that goes through is a breach.
+/// them (ScoreReference). Attacks are steps too: each must revert; one that goes through is a breach.
 contract ReputationHandler {
+    using ScoreReference for ScoreReference.Book;
+
     uint256 internal constant NODES = 12;
     uint256 internal constant REPORTERS = 2;
-    uint256 internal constant SCALE = 1000;
     uint256 internal constant WEIGHT = 300;
     uint256 internal constant INITIAL = 500;
     uint256 internal constant RESET = 500;
@@ -23,7 +23,6 @@ contract ReputationHandler {
     uint256 internal constant PERIOD_S = 3600;
 
     ReputationManager public immutable REPUTATION;
-    uint256 internal immutable _DEPLOYED_AT;
     address public immutable SOURCE; // the registry or the market
     address public immutable OUTSIDER; // holds no role
 
@@ -40,22 +39,17 @@ contract ReputationHandler {
 
     mapping(address node => Membership) public ghostMembership;
     mapping(address node => uint256) public ghostIndex;
-    mapping(address node => uint256) public ghostScore;
+    ScoreReference.Book internal _scores;
     uint256 public ghostRegistered;
     uint256 public ghostActive;
-    mapping(bytes32 partyPeriodNode => int256) internal _influence;
     mapping(address reporter => uint256) internal _lastTaskId;
     uint256 public breaches;
-    /// @notice Reports and outcomes that moved a score, and those the bound cut short: the
-    /// campaign is not hollow if both occur.
-    uint256 public moved;
-    uint256 public bounded;
 
     constructor() {
         REPUTATION = new ReputationManager(
             uint16(WEIGHT), uint16(INITIAL), uint16(RESET), uint16(uint256(MAX_INFLUENCE)), uint32(PERIOD_S), 0
         );
-        _DEPLOYED_AT = block.timestamp;
+        _scores.start(WEIGHT, MAX_INFLUENCE, PERIOD_S);
         SOURCE = VM.addr(uint256(keccak256("outcome source")));
         OUTSIDER = VM.addr(uint256(keccak256("outsider")));
         REPUTATION.grantRole(REPUTATION.OUTCOME_SOURCE_ROLE(), SOURCE);
@@ -79,7 +73,7 @@ contract ReputationHandler {
         REPUTATION.registerNode(node);
         if (ghostMembership[node] == Membership.None) {
             ghostIndex[node] = ghostRegistered++;
-            ghostScore[node] = INITIAL;
+            _scores.score[node] = INITIAL;
         }
         ghostMembership[node] = Membership.Active;
         ghostActive += 1;
@@ -112,7 +106,8 @@ contract ReputationHandler {
         _lastTaskId[reporter] = taskId;
         for (uint256 i = 0; i < size; ++i) {
             (uint32 execution, uint32 constraint, bool succeeded) = _outcome(seeds[i]);
-            _apply(reporter, _nodeAt((seeds[i] >> 64) % ghostRegistered), execution, constraint, succeeded);
+            address node = _nodeAt((seeds[i] >> 64) % ghostRegistered);
+            _scores.count(reporter, node, execution, constraint, succeeded);
         }
     }
 
@@ -126,13 +121,13 @@ contract ReputationHandler {
         REPUTATION.recordOutcome(node, party, outcomeSeed >> 160, execution, constraint, succeeded);
         bool ignored = ghostMembership[node] == Membership.None || party == node
             || ghostMembership[party] != Membership.Active;
-        if (!ignored) _apply(party, node, execution, constraint, succeeded);
+        if (!ignored) _scores.count(party, node, execution, constraint, succeeded);
     }
 
     function reset(uint256 seed) external {
         address node = _nodeWith(seed, Membership.None, false);
         REPUTATION.resetReputation(node);
-        ghostScore[node] = RESET;
+        _scores.score[node] = RESET;
     }
 
     function wait(uint256 seconds_) external {
@@ -181,21 +176,13 @@ contract ReputationHandler {
 
     // ---------------------------------------------------------------- the reference
 
-    function _apply(address party, address node, uint32 execution, uint32 constraint, bool succeeded) internal {
-        uint256 score = ghostScore[node];
-        uint256 incentive = succeeded && execution <= constraint
-            ? (uint256(constraint) - execution) * SCALE / constraint
-            : 0;
-        int256 wanted = int256(((SCALE - WEIGHT) * score + WEIGHT * incentive) / SCALE) - int256(score);
-        bytes32 key = keccak256(abi.encode(party, (block.timestamp - _DEPLOYED_AT) / PERIOD_S, node));
-        int256 before = _influence[key];
-        int256 after_ = before + wanted;
-        if (after_ > MAX_INFLUENCE) after_ = MAX_INFLUENCE;
-        if (after_ < -MAX_INFLUENCE) after_ = -MAX_INFLUENCE;
-        if (after_ != before + wanted) bounded += 1;
-        if (after_ != before) moved += 1;
-        _influence[key] = after_;
-        ghostScore[node] = uint256(int256(score) + after_ - before);
+    function ghostScore(address node) external view returns (uint256) {
+        return _scores.score[node];
+    }
+
+    /// @notice Outcomes that moved a score, and those the bound cut short.
+    function counted() external view returns (uint256 moved, uint256 bounded) {
+        return (_scores.moved, _scores.bounded);
     }
 
     /// @dev Execution and constraint times (the constraint never zero) and success, from a seed.

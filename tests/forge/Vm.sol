@@ -11,6 +11,10 @@ interface Vm {
     function stopPrank() external;
     function warp(uint256 timestamp) external;
     function deal(address account, uint256 balance) external;
+    function roll(uint256 blockNumber) external;
+    function expectRevert() external;
+    function expectRevert(bytes4 revertData) external;
+    function expectRevert(bytes calldata revertData) external;
     function label(address account, string calldata name) external;
     function addr(uint256 privateKey) external pure returns (address);
     function assume(bool condition) external pure;

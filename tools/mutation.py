@@ -4,18 +4,22 @@ Mutants come from slither-mutate's generators (all 15 operators: revert and comm
 replacement, relational/arithmetic/logical operator swaps, literal changes, removed modifiers,
 ...), over every contract in contracts/ except the test doubles. A seeded sample of them is
 tested (all of them with `--mutants 0`): each is written into a scratch copy of the project,
-compiled by ape (a mutant that does not compile is not counted), and the tests that exercise
-that source file run with `-x` and a time limit. A failing test, or a run over the time limit,
-kills the mutant; a green run means it survived. The kill share and every survivor go to a
-section of RELIABILITY.md.
+compiled by ape (a mutant that does not compile is not counted), and then faced by two kinds of
+tests, each on its own: the ape tests that exercise that source file (with `-x` and a time
+limit) and the forge suites of that file (unit tests and invariant campaigns, `--fail-fast`, at
+`--forge-runs` runs per campaign). A failing test, or a run over the time limit, kills the
+mutant; green runs mean it survived. The kill share of each kind, of both together, and every
+survivor go to a section of RELIABILITY.md.
 
-    python tools/mutation.py [--mutants 60] [--seed 8] [--timeout 600] [--report RELIABILITY.md]
+    python tools/mutation.py [--mutants 60] [--seed 8] [--timeout 600] [--forge-runs 32]
+                             [--report RELIABILITY.md]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import shutil
 import subprocess
@@ -61,6 +65,20 @@ REGISTRY_SUITE = [
     "tests/contracts/identity",
     "tests/contracts/dmec/test_registry_stateful.py",
 ]
+
+
+# The forge suites (tests/forge/) that exercise each source file: its unit tests, its
+# campaign and the wired deployment's; the pure pieces' vectors face every file.
+FORGE_MARKET = ["units/MarketUnits", "units/VerifierUnits", "MarketInvariants"]
+FORGE_REGISTRY = ["units/RegistryUnits", "units/PolicyUnits", "RegistryInvariants"]
+FORGE_REPUTATION = ["units/ReputationUnits", "ReputationInvariants"]
+FORGE_SUITES = {
+    "ReputationManager.sol": FORGE_REPUTATION,
+    "CollaborationMarket.sol": FORGE_MARKET,
+    "ProofOfWorkVerifier.sol": FORGE_MARKET,
+    "QuorumVerifier.sol": FORGE_MARKET,
+    "GuardedCalls.sol": FORGE_MARKET + FORGE_REGISTRY + FORGE_REPUTATION,
+}
 
 
 def common_prefix_length(first: str, second: str) -> int:
@@ -144,61 +162,93 @@ def suite(file: str) -> list[str]:
     return SUITES.get(Path(file).name, REGISTRY_SUITE)
 
 
+def forge_suite(file: str) -> str:
+    """A --match-path glob over the forge test files that face `file`."""
+    names = FORGE_SUITES.get(Path(file).name, FORGE_REGISTRY) + ["WiredInvariants", "PurePieces"]
+    return "tests/forge/{" + ",".join(f"{name}.t.sol" for name in names) + "}"
+
+
 def scratch_project(into: Path) -> Path:
     """A copy of what ape needs to compile and test, with the compile cache."""
-    for name in ("contracts", "interfaces", "tests", ".build"):
+    for name in ("contracts", "interfaces", "tests", "tools", ".build", ".forge"):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, into / name, symlinks=True)
-    for name in ("ape-config.yaml", "pyproject.toml"):
+    for name in ("ape-config.yaml", "pyproject.toml", "foundry.toml"):
         shutil.copy2(ROOT / name, into / name)
     (into / "node_modules").symlink_to(ROOT / "node_modules")
     return into
 
 
-def ape(project: Path, *args: str, timeout_s: float) -> subprocess.CompletedProcess[str] | None:
+def run(
+    project: Path, command: list[str], timeout_s: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str] | None:
     try:
         return subprocess.run(
-            ["ape", *args],
+            command,
             cwd=project,
             capture_output=True,
             text=True,
             timeout=timeout_s,
             check=False,
+            env=env,
         )
     except subprocess.TimeoutExpired:
         return None
 
 
-def verdict(project: Path, mutant: Mutant, timeout_s: float) -> str:
-    """'killed', 'killed (time limit)', 'survived' or 'does not compile'."""
+def outcome(done: subprocess.CompletedProcess[str] | None, what: str, mutant: Mutant) -> str:
+    """'killed', 'killed (time limit)' or 'survived' from a test run's exit status."""
+    if done is None:
+        return "killed (time limit)"
+    if done.returncode == 0:
+        return "survived"
+    if done.returncode == 1:  # pytest and forge: some test failed
+        return "killed"
+    raise RuntimeError(
+        f"{what} could not run ({done.returncode}) for {mutant.file}:{mutant.line}: "
+        f"{(done.stderr or done.stdout).strip().splitlines()[-1:]}"
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What each kind of test made of one mutant ('does not compile' for both if so)."""
+
+    ape: str
+    forge: str
+
+    @property
+    def compiled(self) -> bool:
+        return self.ape != "does not compile"
+
+    @property
+    def killed(self) -> bool:
+        return self.ape.startswith("killed") or self.forge.startswith("killed")
+
+
+def verdict(project: Path, mutant: Mutant, timeout_s: float, forge_runs: int) -> Verdict:
     path = project / mutant.file
     original = path.read_bytes()
     path.write_bytes(mutant.apply(original))
     try:
-        compiled = ape(project, "compile", timeout_s=timeout_s)
+        compiled = run(project, ["ape", "compile"], timeout_s)
         if compiled is None or compiled.returncode != 0:
-            return "does not compile"
-        tests = ape(
+            return Verdict("does not compile", "does not compile")
+        ape_tests = run(
             project,
-            "test",
-            *suite(mutant.file),
-            "-x",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--network",
-            "ethereum:local:foundry",
-            timeout_s=timeout_s,
+            ["ape", "test", *suite(mutant.file), "-x", "-q", "-p", "no:cacheprovider"]
+            + ["--network", "ethereum:local:foundry"],
+            timeout_s,
         )
-        if tests is None:
-            return "killed (time limit)"
-        if tests.returncode == 0:
-            return "survived"
-        if tests.returncode == 1:  # pytest: some test failed
-            return "killed"
-        raise RuntimeError(
-            f"ape test could not run ({tests.returncode}) for {mutant.file}:{mutant.line}: "
-            f"{(tests.stderr or tests.stdout).strip().splitlines()[-1:]}"
+        forge = [str(project / "tools/bin/forge"), "test", "--fail-fast", "--match-path"]
+        forge_tests = run(
+            project,
+            [*forge, forge_suite(mutant.file)],
+            timeout_s,
+            env={**os.environ, "FOUNDRY_INVARIANT_RUNS": str(forge_runs)},
+        )
+        return Verdict(
+            outcome(ape_tests, "ape test", mutant), outcome(forge_tests, "forge test", mutant)
         )
     finally:
         path.write_bytes(original)
@@ -226,33 +276,49 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
     return max(centre - spread, 0.0), min(centre + spread, 1.0)
 
 
-def report(results: list[tuple[Mutant, str]], generated: int, seed: int, minutes: float) -> str:
-    counted = [(m, v) for m, v in results if v != "does not compile"]
-    killed = sum(v.startswith("killed") for _, v in counted)
+def report(
+    results: list[tuple[Mutant, Verdict]], generated: int, seed: int, minutes: float, forge_runs: int
+) -> str:
+    counted = [(m, v) for m, v in results if v.compiled]
+    n = len(counted)
+    by_ape = sum(v.ape.startswith("killed") for _, v in counted)
+    by_forge = sum(v.forge.startswith("killed") for _, v in counted)
+    killed = sum(v.killed for _, v in counted)
     # An equivalent mutant can only be "killed" by the clock, so a reader needs this count.
-    timed_out = sum(v == "killed (time limit)" for _, v in counted)
-    share = killed / len(counted) if counted else 0.0
+    timed_out = sum(
+        v.killed and "killed" not in (v.ape, v.forge) for _, v in counted
+    )
     by_file: dict[str, Counter[str]] = {}
     for mutant, result in counted:
-        by_file.setdefault(mutant.file, Counter())[result.split()[0]] += 1
-    low, high = wilson_interval(killed, len(counted))
-    survivors = [(m.file, m.line, m.operator, m.describe()) for m, v in counted if v == "survived"]
+        tally = by_file.setdefault(mutant.file, Counter())
+        tally["tested"] += 1
+        tally["ape"] += result.ape.startswith("killed")
+        tally["forge"] += result.forge.startswith("killed")
+        tally["either"] += result.killed
+
+    def share(count: int) -> str:
+        return f"{count / n:.0%}" if n else "–"
+
+    low, high = wilson_interval(killed, n)
+    survivors = [(m.file, m.line, m.operator, m.describe()) for m, v in counted if not v.killed]
     return "\n".join(
         [
             f"Written by `make fuzz` (`python tools/mutation.py`) on "
             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {minutes:.0f} min, contracts and tests "
             f"as of commit {commit()}.",
             f"slither-mutate's 15 operators made {generated} mutants of contracts/; a sample of "
-            f"{len(results)} (seed {seed}) was tested, {len(results) - len(counted)} did not "
-            f"compile. **{killed} of {len(counted)} compiled mutants killed: {share:.0%}** "
-            f"(95% interval for all {generated}: {low:.0%}–{high:.0%}).",
+            f"{len(results)} (seed {seed}) was tested, {len(results) - n} did not compile. "
+            f"**{killed} of {n} compiled mutants killed: {share(killed)}** "
+            f"(95% interval for all {generated}: {low:.0%}–{high:.0%}); the ape tests alone "
+            f"killed {by_ape} ({share(by_ape)}), the forge suites alone {by_forge} "
+            f"({share(by_forge)}, campaigns at {forge_runs} runs x 500).",
             "A mutant is killed when a test of its source file fails (or the tests exceed the "
             f"time limit: {timed_out} of the {killed}).",
             "",
             markdown_table(
-                ["file", "tested", "killed", "survived"],
+                ["file", "tested", "killed by ape", "killed by forge", "killed", "survived"],
                 [
-                    (f, sum(c.values()), c["killed"], c["survived"])
+                    (f, c["tested"], c["ape"], c["forge"], c["either"], c["tested"] - c["either"])
                     for f, c in sorted(by_file.items())
                 ],
             ),
@@ -272,6 +338,7 @@ def main() -> int:
     parser.add_argument("--mutants", type=int, default=60, help="how many to test; 0: all")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
+    parser.add_argument("--forge-runs", type=int, default=32, help="runs per forge campaign")
     parser.add_argument("--report", type=Path, help="write the results into this markdown file")
     args = parser.parse_args()
     if args.mutants < 0:
@@ -288,14 +355,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="edgeledger-mutants-") as scratch:
         project = scratch_project(Path(scratch))
         for number, mutant in enumerate(chosen, 1):
-            result = verdict(project, mutant, args.timeout)
+            result = verdict(project, mutant, args.timeout, args.forge_runs)
             results.append((mutant, result))
             print(
-                f"[{number}/{len(chosen)}] {result:<18} {mutant.file}:{mutant.line} "
+                f"[{number}/{len(chosen)}] ape {result.ape:<18} forge {result.forge:<18} "
+                f"{mutant.file}:{mutant.line} "
                 f"{mutant.operator} {mutant.describe()}",
                 flush=True,
             )
-    text = report(results, len(mutants), args.seed, (time.monotonic() - started) / 60)
+    minutes = (time.monotonic() - started) / 60
+    text = report(results, len(mutants), args.seed, minutes, args.forge_runs)
     print(text)
     if args.report:
         replace_section(args.report, "Reliability", "Mutation testing", text)

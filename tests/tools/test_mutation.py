@@ -62,15 +62,33 @@ def test_wilson_interval__matches_published_values(
     assert lower == pytest.approx(low, abs=1e-3) and upper == pytest.approx(high, abs=1e-3)
 
 
-def test_report__counts_kills_and_lists_survivors_not_stillborn_mutants() -> None:
+def test_forge_suite__names_forge_test_files_that_exist_for_every_contract_file() -> None:
+    sources = [p for p in (ROOT / "contracts").rglob("*.sol") if "testing" not in p.parts]
+    for source in sources:
+        glob = tool.forge_suite(str(source.relative_to(ROOT)))
+        assert glob.startswith("tests/forge/{") and glob.endswith("}")
+        for name in glob[len("tests/forge/{") : -1].split(","):
+            assert (ROOT / "tests/forge" / name).exists(), f"{source.name}: {name}"
+    assert "MarketUnits" in tool.forge_suite("contracts/CollaborationMarket.sol")
+    assert "RegistryInvariants" in tool.forge_suite("contracts/policies/NearestPolicy.sol")
+
+
+def test_report__counts_kills_of_each_kind_and_lists_survivors_not_stillborn_mutants() -> None:
     def mutant(line: int) -> object:
         return tool.Mutant("contracts/X.sol", line, "ROR", 0, 1, "<", ">")
 
-    results = [(mutant(1), "killed"), (mutant(2), "killed (time limit)"), (mutant(3), "survived")]
-    results.append((mutant(4), "does not compile"))
-    text = tool.report(results, generated=100, seed=8, minutes=3.0)
-    assert "2 of 3 compiled mutants killed: 67%" in text
+    verdict = tool.Verdict
+    results = [
+        (mutant(1), verdict("killed", "survived")),
+        (mutant(2), verdict("killed (time limit)", "survived")),
+        (mutant(3), verdict("survived", "survived")),
+        (mutant(5), verdict("survived", "killed")),
+        (mutant(4), verdict("does not compile", "does not compile")),
+    ]
+    text = tool.report(results, generated=100, seed=8, minutes=3.0, forge_runs=32)
+    assert "3 of 4 compiled mutants killed: 75%" in text
+    assert "the ape tests alone killed 2 (50%), the forge suites alone 1 (25%" in text
     assert "1 did not compile" in text
-    assert "time limit: 1 of the 2" in text
-    assert "| contracts/X.sol | 3 | 2 | 1 |" in text
+    assert "time limit: 1 of the 3" in text
+    assert "| contracts/X.sol | 4 | 2 | 1 | 3 | 1 |" in text
     assert "| contracts/X.sol | 3 | ROR |" in text  # the survivor, on line 3

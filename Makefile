@@ -55,12 +55,14 @@ bench: install
 	$(ENV) python benchmarks/run.py
 
 ## Long hypothesis runs (tests marked `fuzzing`), forge's campaigns at 10x the default runs
-## with a fresh seed (printed) and the planted bugs they must catch, then mutation testing (a
-## seeded sample of slither-mutate's mutants against each contract's tests); each writes its
-## section of RELIABILITY.md. Not part of `make test`.
+## with a fresh seed (printed) and the planted bugs they must catch, the contracts' coverage by
+## the forge tests, then mutation testing (a seeded sample of slither-mutate's mutants against
+## each contract's ape tests and forge suites); each writes its section of RELIABILITY.md. Not
+## part of `make test`.
 fuzz: install
 	$(ENV) python tools/invariants.py --runs 2560 --seed $$(od -An -N4 -tu4 /dev/urandom) --report RELIABILITY.md
 	$(ENV) python tools/invariants.py --plant --report RELIABILITY.md
+	$(ENV) python tools/coverage.py --report RELIABILITY.md
 	$(ENV) EDGELEDGER_FUZZ_REPORT=RELIABILITY.md ape test tests -m fuzzing --network ethereum:local:foundry
 	$(ENV) ape compile
 	$(ENV) python tools/mutation.py --mutants 60 --report RELIABILITY.md

@@ -101,6 +101,9 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
 
     ServerList private _serverList;
     mapping(address server => ServerRecord) private _servers;
+    /// @dev When each revoked server was revoked: a task taken away before its deadline is not
+    /// the server's failure, even when its hub moves it only after the deadline.
+    mapping(address server => uint32) private _revokedAt;
     mapping(address drone => DroneRecord) private _drones;
     mapping(address device => DeviceRecord) private _devices;
     mapping(address device => LatestTask) private _latestTasks;
@@ -205,6 +208,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         _serverList.totalCapacityMcps = list.totalCapacityMcps - record.capacityMcps;
         record.next = address(0);
         record.membership = Membership.Revoked;
+        _revokedAt[server] = uint32(block.timestamp);
         emit ServerRevoked(server, msg.sender);
     }
 
@@ -612,17 +616,18 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         );
     }
 
-    /// @dev Whether an outstanding task may leave its server: after TASK_TIMEOUT_S (a failure
-    /// of the server, `timedOut`), or at once if the server was revoked (taken away).
+    /// @dev Whether an outstanding task may leave its server: after TASK_TIMEOUT_S, or at once
+    /// if the server was revoked (taken away). `timedOut`: the server held it to the deadline
+    /// without answering, a failure; a server revoked before the deadline did not fail it,
+    /// however late the hub moves it.
     function _unanswered(
         uint256 taskId,
         LatestTask storage task
     ) private view returns (bool timedOut, uint32 waited) {
         uint256 timesOutAt = uint256(task.assignedAt) + TASK_TIMEOUT_S;
-        timedOut = block.timestamp >= timesOutAt;
-        if (!timedOut && _servers[task.server].membership == Membership.Active) {
-            revert TaskNotTimedOut(taskId, timesOutAt);
-        }
+        bool active = _servers[task.server].membership == Membership.Active;
+        if (active && block.timestamp < timesOutAt) revert TaskNotTimedOut(taskId, timesOutAt);
+        timedOut = block.timestamp >= timesOutAt && (active || _revokedAt[task.server] >= timesOutAt);
         waited = uint32(block.timestamp) - task.assignedAt;
     }
 

@@ -233,14 +233,15 @@ interface IDroneMecRegistry {
 
     /// @notice Moves a task that was not answered within the timeout (or whose server was
     /// revoked) to another server chosen by the device's policy; the caller must be the hub.
-    /// After a timeout, and with a reputation manager, the silent server gets a failure.
+    /// After a timeout, and with a reputation manager, the silent server gets a failure, unless
+    /// it was revoked before the deadline (the task was taken away, not failed).
     function reassignTask(uint256 taskId) external;
 
     /// @notice Closes a task that was not answered within the timeout (or whose server was
     /// revoked) without moving it, so the device can send its next task even when no other
     /// server is left; the caller must be the hub, or anyone once the hub is no longer active
     /// (so no revocation freezes a task). After a timeout, with a reputation manager and an
-    /// active hub, the silent server gets a failure.
+    /// active hub, the silent server gets a failure (none if it was revoked before the deadline).
     function abandonTask(uint256 taskId) external;
 
     /// @notice Stops new tasks (pauser); results, reassignments and abandonments go on.

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from edgeledger.reports import markdown_table, replace_section
+
+ROOT = Path(__file__).resolve().parent.parent
 
 LINE_GOAL = 0.95
 BRANCH_GOAL = 0.90
@@ -50,7 +50,9 @@ class FileCoverage:
 
     @property
     def line_share(self) -> float:
-        return sum(hits > 0 for hits in self.lines.values()) / len(self.lines) if self.lines else 1.0
+        if not self.lines:
+            return 1.0
+        return sum(hits > 0 for hits in self.lines.values()) / len(self.lines)
 
     @property
     def branch_share(self) -> float:
@@ -108,6 +110,17 @@ def why_uncovered(source: str, line: int) -> str | None:
     return None
 
 
+def spans(lines: list[int]) -> str:
+    """1, 2, 3, 5 -> '1–3, 5'."""
+    runs: list[list[int]] = []
+    for line in sorted(set(lines)):
+        if runs and line == runs[-1][-1] + 1:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else f"{run[0]}" for run in runs)
+
+
 def deployable(path: str) -> bool:
     parts = Path(path).parts
     return parts[0] == "contracts" and "testing" not in parts and "libraries" not in parts
@@ -159,14 +172,23 @@ def report(files: dict[str, FileCoverage], runs: int, minutes: float, commit: st
             if keep(path)
         ]
 
-    reasons: dict[str, list[str]] = {}
+    # reason -> file -> kind -> lines
+    reasons: dict[str, dict[str, dict[str, list[int]]]] = {}
     for path, cover in sorted(files.items()):
         if not path.startswith("contracts/") or "testing" in Path(path).parts:
             continue
         source = (ROOT / path).read_text()
         for line, kind in cover.uncovered():
             reason = why_uncovered(source, line) or "no test reaches it"
-            reasons.setdefault(f"{reason}", []).append(f"{Path(path).name}:{line} ({kind})")
+            where = reasons.setdefault(reason, {}).setdefault(Path(path).name, {})
+            where.setdefault(kind + "s", []).append(line)
+
+    def places(by_file: dict[str, dict[str, list[int]]]) -> str:
+        return "; ".join(
+            f"{name} " + ", ".join(f"{kind} {spans(lines)}" for kind, lines in kinds.items())
+            for name, kinds in by_file.items()
+        )
+
     when = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     return "\n".join(
         [
@@ -187,7 +209,7 @@ def report(files: dict[str, FileCoverage], runs: int, minutes: float, commit: st
             "What forge leaves uncovered, and why (tests run every one of these lines; "
             "`tools/coverage.py` fails on any other):",
             "",
-            markdown_table(["reason", "where"], [(r, ", ".join(w)) for r, w in reasons.items()])
+            markdown_table(["reason", "where"], [(r, places(w)) for r, w in reasons.items()])
             if reasons
             else "nothing",
         ]
@@ -196,7 +218,8 @@ def report(files: dict[str, FileCoverage], runs: int, minutes: float, commit: st
 
 def commit_of(root: Path = ROOT) -> str:
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True).stdout.strip()
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return done.stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
     return head + (" + local changes" if git("status", "--porcelain") else "")

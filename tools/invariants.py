@@ -79,6 +79,18 @@ PLANTED = (
         "if (after_ > bound) after_ = bound;\n        else if (after_ < -bound) after_ = -bound;",
         "",
     ),
+    PlantedBug(
+        "a server revoked before its task's deadline is failed for it (revocation time unread)",
+        "contracts/DroneMecRegistry.sol",
+        "(active || _revokedAt[task.server] >= timesOutAt)",
+        "(active || true)",
+    ),
+    PlantedBug(
+        "the market scores a slashed winner as a success",
+        "contracts/CollaborationMarket.sol",
+        "request.maxDelayS,\n                !slashed",
+        "request.maxDelayS,\n                true",
+    ),
 )
 # What a copy of the tree needs for forge: the rest is linked (node_modules) or not needed.
 COPIED = ("contracts", "interfaces", "tests/forge", "tools/solc-bridge", "foundry.toml")

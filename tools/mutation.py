@@ -164,7 +164,7 @@ def suite(file: str) -> list[str]:
 
 def forge_suite(file: str) -> str:
     """A --match-path glob over the forge test files that face `file`."""
-    names = FORGE_SUITES.get(Path(file).name, FORGE_REGISTRY) + ["WiredInvariants", "PurePieces"]
+    names = [*FORGE_SUITES.get(Path(file).name, FORGE_REGISTRY), "WiredInvariants", "PurePieces"]
     return "tests/forge/{" + ",".join(f"{name}.t.sol" for name in names) + "}"
 
 
@@ -177,6 +177,9 @@ def scratch_project(into: Path) -> Path:
         shutil.copy2(ROOT / name, into / name)
     (into / "node_modules").symlink_to(ROOT / "node_modules")
     return into
+
+
+LOCAL = ["--network", "ethereum:local:foundry"]
 
 
 def run(
@@ -236,8 +239,7 @@ def verdict(project: Path, mutant: Mutant, timeout_s: float, forge_runs: int) ->
             return Verdict("does not compile", "does not compile")
         ape_tests = run(
             project,
-            ["ape", "test", *suite(mutant.file), "-x", "-q", "-p", "no:cacheprovider"]
-            + ["--network", "ethereum:local:foundry"],
+            ["ape", "test", *suite(mutant.file), "-x", "-q", "-p", "no:cacheprovider", *LOCAL],
             timeout_s,
         )
         forge = [str(project / "tools/bin/forge"), "test", "--fail-fast", "--match-path"]
@@ -277,7 +279,12 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
 
 
 def report(
-    results: list[tuple[Mutant, Verdict]], generated: int, seed: int, minutes: float, forge_runs: int
+    results: list[tuple[Mutant, Verdict]],
+    generated: int,
+    seed: int,
+    minutes: float,
+    forge_runs: int,
+    tested_commit: str = "",
 ) -> str:
     counted = [(m, v) for m, v in results if v.compiled]
     n = len(counted)
@@ -285,9 +292,7 @@ def report(
     by_forge = sum(v.forge.startswith("killed") for _, v in counted)
     killed = sum(v.killed for _, v in counted)
     # An equivalent mutant can only be "killed" by the clock, so a reader needs this count.
-    timed_out = sum(
-        v.killed and "killed" not in (v.ape, v.forge) for _, v in counted
-    )
+    timed_out = sum(v.killed and "killed" not in (v.ape, v.forge) for _, v in counted)
     by_file: dict[str, Counter[str]] = {}
     for mutant, result in counted:
         tally = by_file.setdefault(mutant.file, Counter())
@@ -305,7 +310,7 @@ def report(
         [
             f"Written by `make fuzz` (`python tools/mutation.py`) on "
             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {minutes:.0f} min, contracts and tests "
-            f"as of commit {commit()}.",
+            f"as of commit {tested_commit or commit()}.",
             f"slither-mutate's 15 operators made {generated} mutants of contracts/; a sample of "
             f"{len(results)} (seed {seed}) was tested, {len(results) - n} did not compile. "
             f"**{killed} of {n} compiled mutants killed: {share(killed)}** "
@@ -346,6 +351,7 @@ def main() -> int:
         return 2
 
     started = time.monotonic()
+    tested_commit = commit()  # the scratch copy is taken now; the checkout may move on
     mutants = generate()
     chosen = mutants
     if 0 < args.mutants < len(mutants):
@@ -364,7 +370,7 @@ def main() -> int:
                 flush=True,
             )
     minutes = (time.monotonic() - started) / 60
-    text = report(results, len(mutants), args.seed, minutes, args.forge_runs)
+    text = report(results, len(mutants), args.seed, minutes, args.forge_runs, tested_commit)
     print(text)
     if args.report:
         replace_section(args.report, "Reliability", "Mutation testing", text)

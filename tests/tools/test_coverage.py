@@ -56,6 +56,11 @@ def test_parse_lcov__counts_lines_and_branches_per_file() -> None:
     assert (8, "branch") in cover.uncovered() and (3, "line") in cover.uncovered()
 
 
+def test_spans__joins_consecutive_lines() -> None:
+    assert tool.spans([5, 1, 2, 3, 9, 10]) == "1–3, 5, 9–10"
+    assert tool.spans([7]) == "7"
+
+
 def test_why_uncovered__names_assembly_and_inlined_pausable_and_nothing_else() -> None:
     assert tool.assembly_lines(SOURCE) == {4, 5, 6, 7}
     assert "assembly" in tool.why_uncovered(SOURCE, 5)

@@ -57,6 +57,7 @@ class ServerModel:
     y: int
     capacity: int
     state: int = ACTIVE
+    revoked_at: int = 0  # block time of its revocation
 
 
 @dataclass
@@ -203,8 +204,10 @@ class RegistryMachine(RuleBasedStateMachine):
         address = self.server_accounts[slot].address
         model = self.servers.get(address)
         error = None if model is not None and model.state == ACTIVE else "ServerNotActive"
-        if self._expect(error, lambda: self.registry.revokeServer(address, sender=self.agent)):
+        tx = self._expect(error, lambda: self.registry.revokeServer(address, sender=self.agent))
+        if tx is not None:
             self.servers[address].state = REVOKED
+            self.servers[address].revoked_at = int(tx.timestamp)
             self.server_order.remove(address)
 
     @rule(
@@ -393,8 +396,9 @@ class RegistryMachine(RuleBasedStateMachine):
         self, address: str, wait_for_timeout: bool, orphans_too: bool = False
     ) -> tuple[str | None, Any, bool]:
         """What moving or closing the device's task away from its server reverts with, if
-        anything; the sender (its hub); whether the task has timed out by the next block.
-        With `orphans_too`, a hub that is no longer active may still close it."""
+        anything; the sender (its hub); whether the server failed it by the next block (held
+        it, unanswered, to its deadline). With `orphans_too`, a hub that is no longer active
+        may still close it."""
         model = self.devices.get(address)
         if model is None or model.task_state != ASSIGNED:
             return "TaskNotOutstanding", self.agent, False
@@ -405,12 +409,16 @@ class RegistryMachine(RuleBasedStateMachine):
         timed_out = bool(wait_for_timeout or head >= times_out_at - 10)
         if timed_out and head < times_out_at:
             self.chain.mine(timestamp=times_out_at)
-        server_active = self.servers[model.server].state == ACTIVE
+        server = self.servers[model.server]
+        server_active = server.state == ACTIVE
+        # A failure only if the server held the task to its deadline: one revoked before it
+        # had the task taken away, however late the hub moves it.
+        failed = timed_out and (server_active or server.revoked_at >= times_out_at)
         if not self._active_drone(sender.address) and not orphans_too:
-            return "DroneNotActive", sender, timed_out
+            return "DroneNotActive", sender, failed
         if not timed_out and server_active:
-            return "TaskNotTimedOut", sender, timed_out
-        return None, sender, timed_out
+            return "TaskNotTimedOut", sender, failed
+        return None, sender, failed
 
     @rule(device=st.integers(0, len(DEVICES) - 1), wait_for_timeout=st.booleans())
     def reassign_task(self, device: int, wait_for_timeout: bool) -> None:

@@ -280,6 +280,27 @@ def test_leaving__a_dmec_server_that_left_still_gets_its_timeout(
     assert score(edge, big) < before
 
 
+@pytest.mark.parametrize("revoked_after_s", [10, 70])
+def test_revocation__a_task_taken_away_before_its_deadline_is_no_failure_even_if_moved_late(
+    edge: Deployment, edge_world: dict[str, Any], agent: Any, chain: Any, revoked_after_s: int
+) -> None:
+    """Found by the forge unit tests: the agent revokes the assigned server 10 s into the
+    task's 60 s, its hub moves the task only after the deadline; the server could not answer
+    after its revocation, so it did not fail. Revoked after the deadline (70 s), it had."""
+    registry, big, drone = edge.registry, edge_world["big"], edge_world["drone"]
+    tx = registry.submitTask(edge_world["devices"][0], 20, 600, 0, sender=drone)
+    task_id, assigned_at = int(tx.events[0].taskId), int(tx.timestamp)
+    assert str(tx.events[0].server) == big.address
+    before = score(edge, big)
+    chain.mine(timestamp=assigned_at + revoked_after_s)
+    registry.revokeServer(big, sender=agent)
+    chain.mine(timestamp=assigned_at + 75)
+
+    registry.reassignTask(task_id, sender=drone)
+
+    assert (score(edge, big) < before) == (revoked_after_s > 60)
+
+
 # ---------------------------------------------------------------- Medium: dealing with oneself
 
 

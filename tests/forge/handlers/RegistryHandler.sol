@@ -53,6 +53,7 @@ contract RegistryHandler {
         int32 x;
         int32 y;
         uint24 capacity;
+        uint40 revokedAt;
     }
 
     struct Drone {
@@ -108,7 +109,7 @@ contract RegistryHandler {
         require(_list.length > 1, "the last server stays");
         address server = _server(seed, Membership.Active);
         REGISTRY.revokeServer(server);
-        _servers[server].membership = Membership.Revoked;
+        (_servers[server].membership, _servers[server].revokedAt) = (Membership.Revoked, uint40(block.timestamp));
         for (uint256 i = 0; i < _list.length; ++i) {
             if (_list[i] != server) continue;
             for (uint256 j = i; j + 1 < _list.length; ++j) _list[j] = _list[j + 1];
@@ -189,7 +190,7 @@ contract RegistryHandler {
         require(_isActiveDrone(d.hub), "orphan");
         _waitForTimeout(d);
         address previous = d.server;
-        bool timedOut = block.timestamp >= uint256(d.assignedAt) + TIMEOUT_S;
+        bool timedOut = _failed(d);
         uint32 waited = uint32(block.timestamp) - d.assignedAt;
         address expected = _choice(d.policyId, _drones[d.hub], previous);
         VM.prank(d.hub);
@@ -205,7 +206,7 @@ contract RegistryHandler {
         Device storage d = _devices[device];
         _waitForTimeout(d);
         bool hubActive = _isActiveDrone(d.hub);
-        bool timedOut = block.timestamp >= uint256(d.assignedAt) + TIMEOUT_S;
+        bool timedOut = _failed(d);
         uint32 waited = uint32(block.timestamp) - d.assignedAt;
         VM.prank(hubActive ? d.hub : OUTSIDER);
         (bool closed,) =
@@ -309,7 +310,7 @@ contract RegistryHandler {
     function _admit(address server, int32 x, int32 y, uint24 capacity) internal {
         capacity = capacity == 0 ? 1 : capacity;
         REGISTRY.registerServer(server, x, y, capacity);
-        _servers[server] = Server(Membership.Active, x, y, capacity);
+        _servers[server] = Server(Membership.Active, x, y, capacity, 0);
         _list.push(server);
         for (uint256 i = _list.length - 1; i > 0; --i) _list[i] = _list[i - 1];
         _list[0] = server;
@@ -343,6 +344,15 @@ contract RegistryHandler {
     function _count(address server, address hub, uint32 elapsed, bool succeeded) internal {
         address party = _drones[hub].authorizedBy;
         if (party != server) _scores.count(party, server, elapsed, TIMEOUT_S, succeeded);
+    }
+
+    /// @dev The assigned server failed the task: it held it, unanswered, to the deadline (a
+    /// server revoked before the deadline had it taken away).
+    function _failed(Device storage d) internal view returns (bool) {
+        uint256 timesOutAt = uint256(d.assignedAt) + TIMEOUT_S;
+        Server storage server = _servers[d.server];
+        bool held = server.membership == Membership.Active || server.revokedAt >= timesOutAt;
+        return block.timestamp >= timesOutAt && held;
     }
 
     function _waitForTimeout(Device storage d) internal {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,3 +64,16 @@ def replace_section(path: Path, title: str, heading: str, body: str) -> Path:
         text = text[:start] + section + ("" if end < 0 else text[end:])
     path.write_text(text)
     return path
+
+
+def checkout_commit(root: Path) -> str:
+    """The commit a report's figures come from: the checkout's short hash, marked when tracked
+    files differ from it; `unknown` outside git."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    edited = git("status", "--porcelain", "--untracked-files=no")
+    return head + (" + local changes" if edited else "")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from edgeledger.reports import markdown_table, replace_section
+from edgeledger.reports import checkout_commit, markdown_table, replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -216,15 +216,6 @@ def report(files: dict[str, FileCoverage], runs: int, minutes: float, commit: st
     )
 
 
-def commit_of(root: Path = ROOT) -> str:
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
-        return done.stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + (" + local changes" if git("status", "--porcelain") else "")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=32, help="runs per invariant campaign")
@@ -236,7 +227,7 @@ def main() -> int:
         return 2
     started = time.monotonic()
     files = parse_lcov(run_coverage(args.runs, args.seed))
-    text = report(files, args.runs, (time.monotonic() - started) / 60, commit_of())
+    text = report(files, args.runs, (time.monotonic() - started) / 60, checkout_commit(ROOT))
     print(text)
     found = problems(files)
     for problem in found:

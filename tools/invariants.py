@@ -280,12 +280,9 @@ def main() -> int:
     print(table(found))
     print(f"{minutes * 60:.0f} s")
     if args.report:
-        from edgeledger.reports import replace_section
+        from edgeledger.reports import checkout_commit, replace_section
 
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        body = report(found, args.seed, args.depth, minutes, commit or "unknown")
+        body = report(found, args.seed, args.depth, minutes, checkout_commit(ROOT))
         replace_section(args.report, "Reliability", "Invariant campaigns", body)
     tests = sum(len(outcome["test_results"]) for outcome in results.values())
     print(f"{tests} forge tests, {len(found)} of them invariant campaigns")

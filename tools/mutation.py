@@ -34,7 +34,7 @@ from pathlib import Path
 from static_analysis import ROOT, project_slither
 
 sys.path.insert(0, str(ROOT))
-from edgeledger.reports import markdown_table, replace_section
+from edgeledger.reports import checkout_commit, markdown_table, replace_section
 
 # The tests that exercise each source file, quick unit tests first so `-x` stops early.
 SUITES = {
@@ -256,17 +256,6 @@ def verdict(project: Path, mutant: Mutant, timeout_s: float, forge_runs: int) ->
         path.write_bytes(original)
 
 
-def commit() -> str:
-    """The checkout's commit, marked when the working tree differs from it."""
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
-        return done.stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + (" + local changes" if git("status", "--porcelain") else "")
-
-
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
     """The Wilson score interval: how far a sampled share may be from the whole population's."""
     if trials == 0:
@@ -310,7 +299,7 @@ def report(
         [
             f"Written by `make fuzz` (`python tools/mutation.py`) on "
             f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC in {minutes:.0f} min, contracts and tests "
-            f"as of commit {tested_commit or commit()}.",
+            f"as of commit {tested_commit or checkout_commit(ROOT)}.",
             f"slither-mutate's 15 operators made {generated} mutants of contracts/; a sample of "
             f"{len(results)} (seed {seed}) was tested, {len(results) - n} did not compile. "
             f"**{killed} of {n} compiled mutants killed: {share(killed)}** "
@@ -351,7 +340,7 @@ def main() -> int:
         return 2
 
     started = time.monotonic()
-    tested_commit = commit()  # the scratch copy is taken now; the checkout may move on
+    tested_commit = checkout_commit(ROOT)  # the scratch copy is made now; the checkout moves on
     mutants = generate()
     chosen = mutants
     if 0 < args.mutants < len(mutants):

@@ -85,12 +85,6 @@ PLANTED = (
         "(active || _revokedAt[task.server] >= timesOutAt)",
         "(active || true)",
     ),
-    PlantedBug(
-        "the market scores a slashed winner as a success",
-        "contracts/CollaborationMarket.sol",
-        "request.maxDelayS,\n                !slashed",
-        "request.maxDelayS,\n                true",
-    ),
 )
 # What a copy of the tree needs for forge: the rest is linked (node_modules) or not needed.
 COPIED = ("contracts", "interfaces", "tests/forge", "tools/solc-bridge", "foundry.toml")

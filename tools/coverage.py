@@ -181,7 +181,7 @@ def report(files: dict[str, FileCoverage], runs: int, minutes: float, commit: st
         for line, kind in cover.uncovered():
             reason = why_uncovered(source, line) or "no test reaches it"
             where = reasons.setdefault(reason, {}).setdefault(Path(path).name, {})
-            where.setdefault(kind + "s", []).append(line)
+            where.setdefault("lines" if kind == "line" else "branches", []).append(line)
 
     def places(by_file: dict[str, dict[str, list[int]]]) -> str:
         return "; ".join(

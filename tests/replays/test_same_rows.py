@@ -1,0 +1,166 @@
+"""Each replay, on a reduced configuration, gives the same rows as it did at commit 716a251,
+before the replays were split into settings, experiment and report (issue 22): the CSVs it writes
+are compared, column by column, with those kept in tests/replays/rows/, the columns that are
+measured times (and whatever follows from them) aside.
+
+Every replay runs in a process of its own on a fresh chain (ape's foundry provider, as `make
+demo`), so what it reads from the chain (prevrandao, nonces, addresses) does not depend on the
+tests that ran before.
+
+    EDGELEDGER_WRITE_ROWS=1 ape test tests/replays   # rewrites the kept rows (after a change
+                                                     # meant to change them)
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edgeledger.blockedge.replay import BlockedgeReplayConfig, run_blockedge_replay
+from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
+from edgeledger.fresco.replay import FrescoReplayConfig, run_fresco_replay
+from edgeledger.fresco.simulator import SimulationConfig
+from edgeledger.scenario import ScenarioConfig, run_scenario
+
+KEPT = Path(__file__).parent / "rows"
+
+
+@dataclass(frozen=True)
+class Reduced:
+    """A replay at a size that runs in seconds, and the CSV columns that are not compared."""
+
+    run: Callable[[list[Any], Path], Any]
+    # CSV file -> columns left out of the comparison: measured times, what follows from them,
+    # and what follows from the chain's prevrandao, which anvil draws at random for each block
+    # (the Random policy reads it, and the scores follow the servers it picks).
+    left_out: dict[str, frozenset[str]]
+
+
+REDUCED = {
+    "dmec": Reduced(
+        lambda accounts, out: run_dmec_replay(
+            accounts,
+            DmecReplayConfig(
+                task_counts=(1, 3),
+                repetitions=1,
+                server_counts=(3, 4),
+                tasks_per_server_count=2,
+                latency_tasks=2,
+                block_time_s=1.0,
+            ),
+            out,
+        ),
+        {"latency.csv": frozenset({"relay_wait_s", "end_to_end_s"})},
+    ),
+    "fresco": Reduced(
+        lambda accounts, out: run_fresco_replay(
+            accounts,
+            FrescoReplayConfig(
+                applications=("mobiar", "intrasafed"),
+                runs=2,
+                simulation=SimulationConfig(applications=2),
+                sweep_sites=(10, 15),
+                sweep_decisions=2,
+                block_time_s=1.0,
+                block_time_applications=1,
+            ),
+            out,
+        ),
+        {
+            "runs.csv": frozenset({"decision_ms_mean", "decision_ms_p50"}),
+            "metrics.csv": frozenset({"decision_ms_mean_mean", "decision_ms_mean_std"}),
+            "decision_time.csv": frozenset({"p50_ms", "mean_ms", "p95_ms"}),
+            "block_time.csv": frozenset(
+                {"p50_ms", "mean_ms", "p95_ms", "simulation_wall_s", "until_counted_wall_s"}
+            ),
+        },
+    ),
+    "blockedge": Reduced(
+        lambda accounts, out: run_blockedge_replay(
+            accounts,
+            BlockedgeReplayConfig(
+                block_times_s=(1.0,),
+                negotiation_requests=2,
+                stakeholder_counts=(1, 2),
+                efficiency_difficulty_bits=8,
+                efficiency_repetitions=1,
+                abnormality=(0.0, 0.2),
+                rounds=5,
+            ),
+            out,
+        ),
+        {
+            "negotiation.csv": frozenset({"negotiation_s", "blocks"}),
+            "efficiency.csv": frozenset({"wall_s", "speed_up", "efficiency"}),
+        },
+    ),
+    # Seeds 11 and 12; Random's picks and the scores after them vary with anvil's prevrandao.
+    "scenario": Reduced(
+        lambda accounts, out: run_scenario(
+            accounts,
+            ScenarioConfig(
+                servers=4,
+                bad_servers=1,
+                rounds=6,
+                first_bad_round=1,
+                devices_per_policy=1,
+                mobile_tasks_per_round=2,
+                market_every=3,
+                worlds=2,
+                seed=11,
+            ),
+            out,
+            lambda stage, done, total: None,
+        ),
+        {
+            "assignments.csv": frozenset({"server", "bad_now"}),
+            "scores.csv": frozenset({"score"}),
+        },
+    ),
+}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def run_on_own_chain(name: str, out: Path) -> None:
+    from ape import accounts, networks
+
+    with networks.parse_network_choice("ethereum:local:foundry"):
+        REDUCED[name].run(list(accounts.test_accounts), out)
+
+
+@pytest.mark.parametrize("name", sorted(REDUCED))
+def test_replay__gives_the_rows_it_gave_before_the_split(name: str, tmp_path: Path) -> None:
+    subprocess.run([sys.executable, __file__, name, str(tmp_path)], check=True, timeout=600)
+    written = sorted(p.name for p in tmp_path.glob("*.csv"))
+    if os.environ.get("EDGELEDGER_WRITE_ROWS"):
+        shutil.rmtree(KEPT / name, ignore_errors=True)
+        (KEPT / name).mkdir(parents=True)
+        for file in written:
+            shutil.copy(tmp_path / file, KEPT / name / file)
+    kept = sorted(p.name for p in (KEPT / name).glob("*.csv"))
+    assert written == kept
+    for file in kept:
+        left_out = REDUCED[name].left_out.get(file, frozenset())
+        now, before = _rows(tmp_path / file), _rows(KEPT / name / file)
+        assert len(now) == len(before), file
+        for i, (a, b) in enumerate(zip(now, before, strict=True)):
+            assert a.keys() == b.keys(), f"{file} row {i}"
+            for column in a.keys() - left_out:
+                assert a[column] == b[column], f"{file} row {i} column {column}"
+
+
+if __name__ == "__main__":
+    run_on_own_chain(sys.argv[1], Path(sys.argv[2]))

@@ -1,6 +1,6 @@
-"""Audit trails from events alone (no storage reads): the shared log helpers, and a server's
-whole record under one identity: its DMEC tasks, the market requests it won, and every change of
-its reputation with the report that caused it. The device trail is in edgeledger/dmec/audit.py.
+"""A server's whole record under one identity, from events alone (no storage reads): its DMEC
+tasks, the market requests it won, and every change of its reputation with the report that caused
+it. The device trail is in edgeledger/dmec/audit.py.
 """
 
 from __future__ import annotations
@@ -8,26 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from edgeledger.events import BlockTimes, logs_about
 from edgeledger.fresco.reputation import ScoreParameters, ScoreStep, score_history
-
-
-def logs_about(event: Any, topics: dict[str, str]) -> list[Any]:
-    """Every log of `event` whose indexed fields equal `topics`, oldest first."""
-    return list(event.range(0, None, search_topics=topics))
-
-
-class BlockTimes:
-    """Block timestamps, each fetched once."""
-
-    def __init__(self) -> None:
-        self._times: dict[int, int] = {}
-
-    def __call__(self, block_number: int) -> int:
-        from ape import chain
-
-        if block_number not in self._times:
-            self._times[block_number] = int(chain.blocks[block_number].timestamp)
-        return self._times[block_number]
 
 
 @dataclass

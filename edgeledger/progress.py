@@ -19,8 +19,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-ProgressCallback = Callable[[str, int, int], None]
+ProgressCallback = Callable[[str, int, int], None]  # (stage, done, total)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def quiet(stage: str, done: int, total: int) -> None:
+    """The progress callback of a run nobody watches (tests, workers, library use)."""
+    return None
 
 
 @contextmanager

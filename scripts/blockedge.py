@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from edgeledger.blockedge.replay import PAPER, BlockedgeReplayConfig, run_blockedge_replay
 from edgeledger.chain import on_network
+from edgeledger.cli import out_option, seed_option
 from edgeledger.errors import exit_on_user_error
 from edgeledger.progress import headline_text, stage_progress, verbose_option
+from edgeledger.replays.blockedge import PAPER, BlockedgeReplayConfig, run_blockedge_replay
 
 
 @click.command()
@@ -19,10 +20,8 @@ from edgeledger.progress import headline_text, stage_progress, verbose_option
 )
 @click.option("--rounds", type=click.IntRange(min=1), help="Tasks per (deposit, AP) point.")
 @click.option("--requests", type=click.IntRange(min=1), help="Requests per block time.")
-@click.option("--seed", type=int, default=2020, show_default=True)
-@click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("results/blockedge"), show_default=True
-)
+@seed_option(BlockedgeReplayConfig().seed)
+@out_option("results/blockedge")
 @verbose_option
 @exit_on_user_error
 @on_network()

@@ -13,15 +13,16 @@ from typing import Any
 
 import click
 
-from edgeledger.blockedge.replay import BlockedgeReplayConfig, run_blockedge_replay
 from edgeledger.chain import on_network
+from edgeledger.cli import out_option
 from edgeledger.deploy import deploy_all
-from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
 from edgeledger.errors import exit_on_user_error
-from edgeledger.fresco.replay import FrescoReplayConfig, run_fresco_replay
 from edgeledger.progress import ProgressCallback, headline_text, stage_progress, verbose_option
+from edgeledger.replays.blockedge import BlockedgeReplayConfig, run_blockedge_replay
+from edgeledger.replays.dmec import DmecReplayConfig, run_dmec_replay
+from edgeledger.replays.fresco import FrescoReplayConfig, run_fresco_replay
+from edgeledger.replays.scenario import ScenarioConfig, run_scenario
 from edgeledger.reports import markdown_table
-from edgeledger.scenario import ScenarioConfig, run_scenario
 from edgeledger.stages import Stage, code_commit, finished_earlier, run_stages
 
 
@@ -52,7 +53,7 @@ def demo_stages(accounts: list[Any], progress: ProgressCallback) -> list[Stage]:
 
 
 @click.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("results"), show_default=True)
+@out_option("results")
 @click.option(
     "--fresh", is_flag=True, help="Run every replay again, also those finished with this code."
 )

@@ -7,19 +7,10 @@ from pathlib import Path
 import click
 
 from edgeledger.chain import on_network
-from edgeledger.dmec.replay import PAPER, DmecReplayConfig, run_dmec_replay
+from edgeledger.cli import counts, out_option, seed_option
 from edgeledger.errors import exit_on_user_error
 from edgeledger.progress import headline_text, stage_progress, verbose_option
-
-
-def _counts(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a comma-separated list of integers") from None
-    if not values or min(values) < 1:
-        raise click.BadParameter(f"{text!r}: every count must be at least 1")
-    return values
+from edgeledger.replays.dmec import PAPER, DmecReplayConfig, run_dmec_replay
 
 
 @click.command()
@@ -29,10 +20,8 @@ def _counts(text: str) -> tuple[int, ...]:
 @click.option("--repetitions", type=click.IntRange(min=1))
 @click.option("--latency-tasks", type=click.IntRange(min=1))
 @click.option("--block-time", type=click.FloatRange(min=0.1), help="Seconds per block.")
-@click.option("--seed", type=int, default=2019, show_default=True)
-@click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("results/dmec"), show_default=True
-)
+@seed_option(DmecReplayConfig().seed)
+@out_option("results/dmec")
 @verbose_option
 @exit_on_user_error
 @on_network()
@@ -50,9 +39,9 @@ def cli(
 
     base = PAPER if paper else DmecReplayConfig()
     config = DmecReplayConfig(
-        task_counts=_counts(task_counts) if task_counts else base.task_counts,
+        task_counts=counts(task_counts, "--tasks") if task_counts else base.task_counts,
         repetitions=repetitions or base.repetitions,
-        server_counts=_counts(server_counts) if server_counts else base.server_counts,
+        server_counts=counts(server_counts, "--servers") if server_counts else base.server_counts,
         tasks_per_server_count=base.tasks_per_server_count,
         latency_tasks=latency_tasks or base.latency_tasks,
         block_time_s=block_time or base.block_time_s,

@@ -14,23 +14,14 @@ from pathlib import Path
 import click
 
 from edgeledger.chain import on_network
-from edgeledger.errors import EdgeledgerError, exit_on_user_error
+from edgeledger.cli import counts, out_option, seed_option
+from edgeledger.errors import exit_on_user_error
 from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
-from edgeledger.fresco.replay import FrescoReplayConfig, Inputs, run_fresco_replay
 from edgeledger.progress import headline_text, stage_progress, verbose_option
+from edgeledger.replays.fresco import FrescoReplayConfig, Inputs, run_fresco_replay
 
 DEFAULT = FrescoReplayConfig()
-
-
-def _sizes(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise EdgeledgerError(
-            f"--sweep-sites wants numbers separated by commas, got {text!r}"
-        ) from None
-    return sizes
 
 
 @click.command()
@@ -69,7 +60,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 )
 @click.option("--workers", type=int, help="Processes, each with its own anvil.")
 @click.option("--sweep-sites", help="Site counts for the decision-time sweep, e.g. 10,100,1000.")
-@click.option("--seed", type=int, default=DEFAULT.seed, show_default=True)
+@seed_option(DEFAULT.seed)
 @click.option(
     "--node-wait",
     type=float,
@@ -77,9 +68,7 @@ def _sizes(text: str) -> tuple[int, ...]:
     show_default=True,
     help="Seconds to wait for a node that stopped answering before giving up (rerun to resume).",
 )
-@click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("results/fresco"), show_default=True
-)
+@out_option("results/fresco")
 @verbose_option
 @exit_on_user_error
 @on_network()
@@ -118,7 +107,7 @@ def cli(
         towers_path=towers_file,
         trace_path=availability_trace,
         workers=workers if workers is not None else config.workers,
-        sweep_sites=_sizes(sweep_sites) if sweep_sites else config.sweep_sites,
+        sweep_sites=counts(sweep_sites, "--sweep-sites") if sweep_sites else config.sweep_sites,
         seed=seed,
         node_wait_s=node_wait,
     )

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from edgeledger.chain import on_network
+from edgeledger.cli import out_option, seed_option
 from edgeledger.errors import exit_on_user_error
 from edgeledger.progress import headline_text, stage_progress, verbose_option
-from edgeledger.scenario import ScenarioConfig, run_scenario
+from edgeledger.replays.scenario import ScenarioConfig, run_scenario
 
 DEFAULT = ScenarioConfig()
 
@@ -33,16 +34,14 @@ DEFAULT = ScenarioConfig()
 )
 @click.option("--market-every", type=int, default=DEFAULT.market_every, show_default=True)
 @click.option("--worlds", type=int, default=DEFAULT.worlds, show_default=True)
-@click.option("--seed", type=int, default=DEFAULT.seed, show_default=True)
+@seed_option(DEFAULT.seed)
 @click.option(
     "--bad-pick",
     default=DEFAULT.bad_pick,
     show_default=True,
     help="Which servers go bad (never the first, the drone operator's): random, or largest.",
 )
-@click.option(
-    "--out", type=click.Path(path_type=Path), default=Path("results/scenario"), show_default=True
-)
+@out_option("results/scenario")
 @verbose_option
 @exit_on_user_error
 @on_network()

@@ -40,8 +40,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from edgeledger.fresco.replay import FrescoReplayConfig, Inputs
     from edgeledger.progress import ProgressCallback
+    from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs
 
 GRACE_S = 120.0  # beyond --seconds: a run of units still finishing, the node stopping
 
@@ -123,9 +123,9 @@ def attempt(load: str, seconds: float, churn: bool, hog: bool) -> int:
     if churn:
         threading.Thread(target=_churn, args=(deadline,), daemon=True).start()
 
-    from edgeledger.fresco.replay import FrescoReplayConfig, Inputs
     from edgeledger.fresco.simulator import SimulationConfig
     from edgeledger.progress import stage_progress
+    from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs
 
     config = FrescoReplayConfig(simulation=SimulationConfig(applications=3), runs=10**6)
     inputs = Inputs.load(config)
@@ -146,7 +146,7 @@ def _replay_until(
     from ape.logging import logger
 
     from edgeledger.chain import anvil_node, connected
-    from edgeledger.fresco.replay import replay_run
+    from edgeledger.replays.fresco.experiment import replay_run
 
     logger.set_level("ERROR")
     runs = 0
@@ -163,8 +163,8 @@ def _simulate_until(
     deadline: float, config: FrescoReplayConfig, inputs: Inputs, progress: ProgressCallback
 ) -> int:
     from edgeledger.fresco.engines import all_engines
-    from edgeledger.fresco.replay import world_seed
     from edgeledger.fresco.simulator import LocalReputation, build_world, simulate
+    from edgeledger.replays.fresco.settings import world_seed
 
     runs = 0
     while time.monotonic() < deadline:

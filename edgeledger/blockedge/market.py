@@ -53,3 +53,9 @@ def non_solution(challenge: bytes, difficulty_bits: int) -> int:
 def bid_score(cost: int, capability: int, misbehaviour_ppm: int) -> int:
     """CollaborationMarket.bidScore: capability * 2^32 * (1 - n/m) / cost, truncated once."""
     return (capability << 32) * (PPM - min(misbehaviour_ppm, PPM)) // (cost * PPM)
+
+
+def break_even_abnormality(incentive: float, deposit: float) -> float:
+    """AP where the expected balance per task, (1 - AP) * incentive - AP * deposit, is zero: a
+    slashed winner loses its deposit and is not paid the incentive."""
+    return incentive / (incentive + deposit)

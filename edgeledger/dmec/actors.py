@@ -17,6 +17,7 @@ from eth_utils import keccak
 
 # Task kinds of the DMEC scenario (the paper: "what kind of analytic tasks are performed").
 TASK_KINDS = {0: "sensing", 1: "video-analytics", 2: "anomaly-detection"}
+SERVER_AREA_M = 2_000  # simulated servers and drones lie in a square of this side, metres
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from edgeledger.audit import BlockTimes, logs_about
 from edgeledger.dmec.actors import TASK_KINDS
+from edgeledger.events import BlockTimes, logs_about
 
 
 @dataclass

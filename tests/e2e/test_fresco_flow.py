@@ -11,10 +11,11 @@ from ape_cli import ape_run, assert_one_line_refusal
 
 from edgeledger.fresco.applications import built_in
 from edgeledger.fresco.client import ReputationClient
-from edgeledger.fresco.replay import FrescoReplayConfig, Inputs, replay_run
 from edgeledger.fresco.reputation import ScoreParameters, replay_scores
 from edgeledger.fresco.simulator import RunResult, SimulationConfig
 from edgeledger.fresco.sites import SiteKind
+from edgeledger.replays.fresco.experiment import replay_run
+from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs
 
 SHORT = FrescoReplayConfig(
     applications=("mobiar",),

@@ -24,18 +24,13 @@ from edgeledger.chain import AnvilNode, connected
 from edgeledger.deploy import deploy_reputation
 from edgeledger.errors import EdgeledgerError
 from edgeledger.fresco.applications import built_in
+from edgeledger.fresco.chain_link import ChainReputation
 from edgeledger.fresco.client import ReputationClient
 from edgeledger.fresco.engines import fresco
-from edgeledger.fresco.replay import (
-    ChainReputation,
-    FrescoReplayConfig,
-    Inputs,
-    UnitJournal,
-    deploy_for,
-    replay_runs,
-)
 from edgeledger.fresco.reputation import scores_after
 from edgeledger.fresco.simulator import SimulationConfig, build_world, simulate
+from edgeledger.replays.fresco.experiment import deploy_for, replay_runs, unit_journal
+from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs
 
 DUMP_EVERY_S = 5
 
@@ -152,7 +147,7 @@ def test_fresco_replay__waits_for_its_restarted_node_and_reruns_the_unit(
     assert len(units_started) == UNITS + 1  # the third unit ran twice
     assert results(rows) == results(undisturbed)
     assert all(row["score_mismatches"] == 0 for row in rows)
-    assert len(UnitJournal(journal, REPLAY).done) == UNITS
+    assert len(unit_journal(journal, REPLAY).done) == UNITS
 
 
 def test_fresco_replay__resumes_from_its_journal_after_giving_up_on_its_node(
@@ -172,14 +167,14 @@ def test_fresco_replay__resumes_from_its_journal_after_giving_up_on_its_node(
     stopped = r"during run 0, MobiAR, SQ EDGE .* run the same command again to resume"
     with pytest.raises(EdgeledgerError, match=stopped):
         replay_on(node, config, journal_path=journal)
-    assert list(UnitJournal(journal, config).done) == [(0, "MobiAR", "FRESCO")]
+    assert list(unit_journal(journal, config).done) == [(0, "MobiAR", "FRESCO")]
 
     # Started again (from its dump) and the replay run again: the kept unit is not run again.
     units_started.clear()
     rows = replay_on(node, config, journal_path=journal)
     assert len(units_started) == UNITS - 1
     assert results(rows) == results(undisturbed)
-    assert len(UnitJournal(journal, config).done) == UNITS
+    assert len(unit_journal(journal, config).done) == UNITS
 
 
 # ---------------------------------------------------------------- the client alone

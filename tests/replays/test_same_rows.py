@@ -7,8 +7,9 @@ Every replay runs in a process of its own on a fresh chain (ape's foundry provid
 demo`), so what it reads from the chain (prevrandao, nonces, addresses) does not depend on the
 tests that ran before.
 
-    EDGELEDGER_WRITE_ROWS=1 ape test tests/replays   # rewrites the kept rows (after a change
-                                                     # meant to change them)
+    ape test tests/replays -m slow                           # `make test-slow` runs it
+    EDGELEDGER_WRITE_ROWS=1 ape test tests/replays -m slow   # rewrites the kept rows (after a
+                                                             # change meant to change them)
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from typing import Any
 
 import pytest
 
-from edgeledger.blockedge.replay import BlockedgeReplayConfig, run_blockedge_replay
-from edgeledger.dmec.replay import DmecReplayConfig, run_dmec_replay
-from edgeledger.fresco.replay import FrescoReplayConfig, run_fresco_replay
 from edgeledger.fresco.simulator import SimulationConfig
-from edgeledger.scenario import ScenarioConfig, run_scenario
+from edgeledger.replays.blockedge import BlockedgeReplayConfig, run_blockedge_replay
+from edgeledger.replays.dmec import DmecReplayConfig, run_dmec_replay
+from edgeledger.replays.fresco import FrescoReplayConfig, run_fresco_replay
+from edgeledger.replays.scenario import ScenarioConfig, run_scenario
 
 KEPT = Path(__file__).parent / "rows"
+pytestmark = pytest.mark.slow  # four replays, about 3 minutes: `make test-slow`
 
 
 @dataclass(frozen=True)

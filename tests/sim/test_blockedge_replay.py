@@ -6,12 +6,9 @@ from typing import Any
 
 import pytest
 
-from edgeledger.blockedge.replay import (
-    BlockedgeReplayConfig,
-    balance_versus_abnormality,
-    break_even_abnormality,
-    efficiency,
-)
+from edgeledger.blockedge.market import break_even_abnormality
+from edgeledger.replays.blockedge.experiment import balance_versus_abnormality, efficiency
+from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
 
 SMALL = BlockedgeReplayConfig(
     abnormality=(0.0, 1.0),

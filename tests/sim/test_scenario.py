@@ -7,7 +7,10 @@ from typing import Any
 
 from edgeledger.deploy import DeployParameters
 from edgeledger.fresco.reputation import replay_scores
-from edgeledger.scenario import MAX_REASSIGNMENTS, ScenarioConfig, World, run_scenario, run_world
+from edgeledger.progress import quiet
+from edgeledger.replays.scenario import ScenarioConfig, run_scenario
+from edgeledger.replays.scenario.experiment import MAX_REASSIGNMENTS, run_population
+from edgeledger.replays.scenario.population import Population
 
 SMALL = ScenarioConfig(
     servers=4,
@@ -27,18 +30,14 @@ SMALL = ScenarioConfig(
 MIN_SCORE = DeployParameters().min_trusted_score
 
 
-def _quiet(stage: str, done: int, total: int) -> None:
-    return None
-
-
-def _score(world: World, round_: int, server: str) -> int:
+def _score(world: Population, round_: int, server: str) -> int:
     return next(r["score"] for r in world.scores if r["round"] == round_ and r["server"] == server)
 
 
 def test_world__bad_server_loses_trust_and_the_reputation_aware_policy_avoids_it(
     accounts: Any,
 ) -> None:
-    world = run_world(list(accounts), SMALL, 0, _quiet, SMALL.rounds)
+    world = run_population(list(accounts), SMALL, 0, quiet, SMALL.rounds)
     (bad,) = world.bad_from
     last = SMALL.rounds - 1
     good = [s.address for s in world.servers if s.address != bad]
@@ -82,16 +81,16 @@ def test_world__same_seed_same_replay(accounts: Any, chain: Any) -> None:
     """From the same chain state (Random draws from the block's prevrandao, and contract
     addresses follow the deployer's nonce)."""
     start = chain.snapshot()
-    first = run_world(list(accounts), SMALL, 0, _quiet, SMALL.rounds)
+    first = run_population(list(accounts), SMALL, 0, quiet, SMALL.rounds)
     chain.restore(start)
-    again = run_world(list(accounts), SMALL, 0, _quiet, SMALL.rounds)
+    again = run_population(list(accounts), SMALL, 0, quiet, SMALL.rounds)
     assert again.assignments == first.assignments
     assert again.scores == first.scores
     assert again.market == first.market
 
 
 def test_run_scenario__writes_every_output(accounts: Any, tmp_path: Path) -> None:
-    shares = run_scenario(list(accounts), SMALL, tmp_path, _quiet)
+    shares = run_scenario(list(accounts), SMALL, tmp_path, quiet)
     for name in ("assignments.csv", "scores.csv", "market.csv", "reputation.png", "bad_share.png"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "ReputationAware" in (tmp_path / "summary.md").read_text()
@@ -118,7 +117,7 @@ def test_world__a_task_bouncing_between_silent_servers_sticks_its_device(account
         seed=5,
         bad_pick="largest",
     )
-    world = run_world(list(accounts), config, 0, _quiet, config.rounds)
+    world = run_population(list(accounts), config, 0, quiet, config.rounds)
 
     mcc = [row for row in world.stuck_tasks if row["policy"] == "MCC"]
     assert len(mcc) == 1 and mcc[0]["round"] == 1

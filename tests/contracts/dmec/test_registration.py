@@ -323,7 +323,7 @@ def test_register_policy__rejects_non_contract_and_non_admin(
 def test_reverts__another_error_is_not_the_expected_one(
     registry: Any, agent: Any, outsider: Any
 ) -> None:
-    """tests/conftest.py makes `ape.reverts(Error)` mean that error, decoded or not."""
+    """`ape.reverts(Error)` means that error, decoded or not (tests/utils/reverts.py)."""
     wrong = "expected the custom error PolicyNotContract"
     # A decoded AccessControl error, then a view's undecoded UnknownPolicy.
     with pytest.raises(AssertionError, match=wrong), ape.reverts(registry.PolicyNotContract):

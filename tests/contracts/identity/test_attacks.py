@@ -14,9 +14,9 @@ from eth_utils import keccak, to_checksum_address
 
 from edgeledger.blockedge.market import new_salt, non_solution, report_commitment, solve
 from edgeledger.deploy import Deployment
+from edgeledger.ethereum import ETHER
 from edgeledger.fresco.reputation import Report
 
-ETHER = 10**18
 INCENTIVE, DEPOSIT = ETHER, 10 * ETHER
 BIDDING_S, MAX_DELAY_S, WINDOW_S = 60, 120, 60
 CHALLENGE = keccak(b"edgeledger attack review")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from edgeledger.blockedge.market import PPM, new_salt, non_solution, report_commitment, solve
 from edgeledger.deploy import REPUTATION_AWARE_POLICY_ID, Deployment, admit_edge_server
 from edgeledger.dmec.policies import Policy, Server, TaskPlacement, reputation_aware, select
+from edgeledger.ethereum import ETHER
 from edgeledger.fresco.reputation import (
     MAX_TASK_ID,
     Report,
@@ -382,7 +383,6 @@ def test_a_server_that_stops_answering_loses_its_tasks(
 
 # ---------------------------------------------------------------- market outcomes and bids
 
-ETHER = 10**18
 CHALLENGE = keccak(b"edgeledger: one edge, one identity")
 DIFFICULTY_BITS = 12  # DeployParameters.pow_difficulty_bits
 BIDDING_S, MAX_DELAY_S, WINDOW_S = 60, 120, 60

@@ -9,8 +9,8 @@ import pytest
 from eth_utils import keccak
 
 from edgeledger.blockedge.market import PPM, non_solution, solve
+from edgeledger.ethereum import ETHER
 
-ETHER = 10**18
 CHALLENGE = keccak(b"edgeledger: a collaborative proof of work")
 INCENTIVE, DEPOSIT = 10 * ETHER, 100 * ETHER
 BIDDING_S, MAX_DELAY_S, WINDOW_S = 60, 120, 60

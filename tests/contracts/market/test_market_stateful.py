@@ -30,9 +30,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from edgeledger.blockedge.market import PPM, new_salt, report_commitment
 from edgeledger.deploy import Deployment
+from edgeledger.ethereum import ETHER
 from edgeledger.fresco.reputation import Report, ScoreBook
 
-ETHER = 10**18
 BIDDING, EXECUTING, VERIFYING, FINALIZED = 1, 2, 3, 4
 VERIFIERS = ["ProofOfWork", "Quorum", "Hostile"]
 # Detectors by role: two honest nodes, a colluding node, a Sybil (no node), and the two that

@@ -1,76 +1,31 @@
-"""The BlockEdge replay: (1) negotiation time against the block time, (2) efficiency of the
-proof-of-work task against the number of collaborating stakeholders, (3) a stakeholder's final
-balance against its abnormality probability, for several deposits.
+"""The BlockEdge replay's measurements: (1) negotiation time against the block time, (2)
+efficiency of the proof-of-work task against the number of collaborating stakeholders, (3) a
+stakeholder's final balance against its abnormality probability, for several deposits.
 
-(1) and (3) are measured from real transactions (a separate anvil with a block time for (1),
-the local chain for (3)); (2) times real parallel processes and checks the nonce on chain.
+(1) and (3) are measured from real transactions (a separate anvil with a block time for (1), the
+local chain for (3)); (2) times real parallel processes and checks the nonce on chain.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from eth_utils import keccak
 
 from edgeledger.blockedge.actors import Detector, EdgeNode, Requester, TaskTerms, phase_times
-from edgeledger.blockedge.market import solve
+from edgeledger.blockedge.market import break_even_abnormality, solve
 from edgeledger.chain import anvil_node, connected, mined
 from edgeledger.deploy import DeployParameters, deploy_blockedge
+from edgeledger.ethereum import ETHER
 from edgeledger.processes import die_with_parent, spawn_context
-from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
-
-Progress = Callable[[str, int, int], None]
-ETHER = 10**18
-
-
-def _quiet(stage: str, done: int, total: int) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class BlockedgeReplayConfig:
-    """What to replay. The defaults are the quick run of `make demo`; PAPER is the paper's."""
-
-    block_times_s: tuple[float, ...] = (1.0, 2.0)
-    negotiation_requests: int = 5
-    stakeholder_counts: tuple[int, ...] = (1, 2, 4, 8)
-    efficiency_difficulty_bits: int = 16
-    efficiency_repetitions: int = 3
-    abnormality: tuple[float, ...] = (0.0, 0.02, 0.05, 0.1, 0.2)
-    deposits_ether: tuple[int, ...] = (1_000, 2_000, 3_000)
-    incentive_ether: int = 10
-    rounds: int = 20
-    round_difficulty_bits: int = 8
-    seed: int = 2020
-
-
-PAPER = BlockedgeReplayConfig(
-    block_times_s=(1.0, 2.0, 4.0, 6.0),
-    negotiation_requests=50,
-    stakeholder_counts=(1, 2, 3, 4, 5, 6, 7, 8),
-    efficiency_difficulty_bits=20,
-    efficiency_repetitions=10,
-    abnormality=(0.0, 0.0025, 0.005, 0.01, 0.02, 0.05),
-    rounds=200,
-)
-
-
-def break_even_abnormality(incentive: float, deposit: float) -> float:
-    """AP where the expected balance per task, (1 - AP) * incentive - AP * deposit, is zero: a
-    slashed winner loses its deposit and is not paid the incentive."""
-    return incentive / (incentive + deposit)
-
-
-# ---------------------------------------------------------------- (1) negotiation time
+from edgeledger.progress import ProgressCallback, quiet
+from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
 
 
 def negotiation_times(
-    accounts: list[Any], config: BlockedgeReplayConfig, progress: Progress = _quiet
+    accounts: list[Any], config: BlockedgeReplayConfig, progress: ProgressCallback = quiet
 ) -> list[dict[str, Any]]:
     """Seconds from the request on chain to the winner known (bidding closed), per request.
 
@@ -128,9 +83,6 @@ def negotiation_times(
     return rows
 
 
-# ---------------------------------------------------------------- (2) efficiency
-
-
 def _search(args: tuple[bytes, int, int, int]) -> tuple[int, int]:
     challenge, bits, start, step = args
     return solve(challenge, bits, start=start, step=step)
@@ -158,7 +110,7 @@ def solve_together(challenge: bytes, bits: int, stakeholders: int) -> tuple[int,
 
 
 def efficiency(
-    config: BlockedgeReplayConfig, verifier: Any | None = None, progress: Progress = _quiet
+    config: BlockedgeReplayConfig, verifier: Any | None = None, progress: ProgressCallback = quiet
 ) -> list[dict[str, Any]]:
     """Speed-up and efficiency (speed-up / stakeholders) of the collaborative PoW task,
     against the first stakeholder count (normally one)."""
@@ -192,11 +144,18 @@ def efficiency(
     return rows
 
 
-# ---------------------------------------------------------------- (3) balance vs abnormality
+def efficiency_checked_on_chain(
+    accounts: list[Any], config: BlockedgeReplayConfig, progress: ProgressCallback = quiet
+) -> list[dict[str, Any]]:
+    """`efficiency`, every nonce found checked by a ProofOfWork verifier deployed for it."""
+    _, verifiers = deploy_blockedge(
+        accounts[0], DeployParameters(pow_difficulty_bits=config.efficiency_difficulty_bits)
+    )
+    return efficiency(config, verifiers["ProofOfWork"], progress)
 
 
 def balance_versus_abnormality(
-    accounts: list[Any], config: BlockedgeReplayConfig, progress: Progress = _quiet
+    accounts: list[Any], config: BlockedgeReplayConfig, progress: ProgressCallback = quiet
 ) -> list[dict[str, Any]]:
     """A stakeholder wins `rounds` tasks in a row; with probability AP it cheats, a detector
     reveals and it is slashed. Its balance: what it withdrew minus what it staked (no gas)."""
@@ -251,142 +210,3 @@ def balance_versus_abnormality(
         )
         progress("balance vs abnormality", case + 1, len(cases))
     return rows
-
-
-# ---------------------------------------------------------------- outputs
-
-
-def plot_negotiation(rows: list[dict[str, Any]], path: Path) -> Path:
-    figure, axes = new_figure()
-    block_times = sorted({r["block_time_s"] for r in rows})
-    data = [[r["negotiation_s"] for r in rows if r["block_time_s"] == bt] for bt in block_times]
-    axes.boxplot(data)
-    axes.set_xticks(range(1, len(block_times) + 1), [f"{bt:g}" for bt in block_times])
-    axes.set_xlabel("block time, s")
-    axes.set_ylabel("negotiation time, s (request on chain to winner known)")
-    axes.set_title("BlockEdge negotiation time")
-    return save_figure(figure, path)
-
-
-def plot_efficiency(rows: list[dict[str, Any]], path: Path) -> Path:
-    figure, axes = new_figure()
-    counts = sorted({r["stakeholders"] for r in rows})
-    means = [np.mean([r["efficiency"] for r in rows if r["stakeholders"] == k]) for k in counts]
-    speed = [np.mean([r["speed_up"] for r in rows if r["stakeholders"] == k]) for k in counts]
-    axes.plot(counts, means, marker="o", label="efficiency (speed-up / stakeholders)")
-    axes.plot(counts, speed, marker="s", label="speed-up")
-    axes.set_xlabel(f"collaborating stakeholders (processes; this machine: {_cores()} cores)")
-    axes.set_ylabel("ratio to one stakeholder")
-    axes.set_title("Collaborative proof of work")
-    axes.legend()
-    return save_figure(figure, path)
-
-
-def plot_balance(rows: list[dict[str, Any]], incentive_ether: int, path: Path) -> Path:
-    figure, axes = new_figure()
-    for deposit in sorted({r["deposit_ether"] for r in rows}):
-        points = sorted(
-            (r["abnormality"], r["balance_ether"]) for r in rows if r["deposit_ether"] == deposit
-        )
-        line = axes.plot(
-            [p[0] for p in points],
-            [p[1] for p in points],
-            marker="o",
-            label=f"deposit {deposit:,} ether",
-        )[0]
-        axes.axvline(
-            break_even_abnormality(incentive_ether, deposit),
-            color=line.get_color(),
-            linestyle=":",
-            alpha=0.8,
-        )
-    axes.axhline(0, color="black", linewidth=0.8)
-    axes.set_xlabel("abnormality probability AP (dotted: break-even I / (I + deposit))")
-    axes.set_ylabel("final balance, ether")
-    axes.set_title(f"Stakeholder balance, incentive {incentive_ether} ether a task")
-    axes.legend()
-    return save_figure(figure, path)
-
-
-def _cores() -> int:
-    import os
-
-    return os.cpu_count() or 1
-
-
-def run_blockedge_replay(
-    accounts: list[Any], config: BlockedgeReplayConfig, out_dir: Path, progress: Progress = _quiet
-) -> dict[str, Any]:
-    """Run the three experiments, write CSV, PNG and summary.md to `out_dir`; returns the
-    headline: mean negotiation time per block time, and the balance at the largest AP."""
-    negotiation = negotiation_times(accounts, config, progress)
-    market_rows = balance_versus_abnormality(accounts, config, progress)
-    _, verifiers = deploy_blockedge(
-        accounts[0], DeployParameters(pow_difficulty_bits=config.efficiency_difficulty_bits)
-    )
-    efficiency_rows = efficiency(config, verifiers["ProofOfWork"], progress)
-
-    write_csv(out_dir / "negotiation.csv", negotiation)
-    write_csv(out_dir / "efficiency.csv", efficiency_rows)
-    write_csv(out_dir / "balance.csv", market_rows)
-    plot_negotiation(negotiation, out_dir / "negotiation.png")
-    plot_efficiency(efficiency_rows, out_dir / "efficiency.png")
-    plot_balance(market_rows, config.incentive_ether, out_dir / "balance.png")
-
-    lines = ["# BlockEdge replay", "", f"Seed {config.seed}. Measured on this run.", ""]
-    lines += ["## Negotiation time (request on chain to winner known)", ""]
-    table = []
-    mean_negotiation_s = {}
-    for bt in config.block_times_s:
-        values = [r["negotiation_s"] for r in negotiation if r["block_time_s"] == bt]
-        blocks = [r["blocks"] for r in negotiation if r["block_time_s"] == bt]
-        mean_negotiation_s[f"{bt:g} s"] = round(float(np.mean(values)), 2)
-        table.append(
-            [
-                f"{bt:g}",
-                len(values),
-                f"{np.mean(values):.2f}",
-                f"{np.std(values):.2f}",
-                f"{np.mean(blocks):.1f}",
-            ]
-        )
-    lines += [markdown_table(["block time s", "requests", "mean s", "std s", "blocks"], table)]
-    lines += ["", "## Proof-of-work efficiency", ""]
-    table = []
-    for k in config.stakeholder_counts:
-        picked = [r for r in efficiency_rows if r["stakeholders"] == k]
-        table.append(
-            [
-                k,
-                f"{np.mean([r['wall_s'] for r in picked]):.3f}",
-                f"{np.mean([r['speed_up'] for r in picked]):.2f}",
-                f"{np.mean([r['efficiency'] for r in picked]):.2f}",
-            ]
-        )
-    lines += [markdown_table(["stakeholders", "wall s", "speed-up", "efficiency"], table)]
-    lines += ["", f"This machine has {_cores()} cores: beyond that, processes share them.", ""]
-    lines += ["## Final balance against abnormality", ""]
-    lines += [
-        markdown_table(
-            ["deposit ether", "AP", "rounds", "cheats", "balance ether", "break-even AP"],
-            [
-                [
-                    r["deposit_ether"],
-                    r["abnormality"],
-                    r["rounds"],
-                    r["cheats"],
-                    r["balance_ether"],
-                    r["break_even_abnormality"],
-                ]
-                for r in market_rows
-            ],
-        )
-    ]
-    (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
-    worst = max(r["abnormality"] for r in market_rows)
-    return {
-        "negotiation s by block time": mean_negotiation_s,
-        f"balance ether at AP {worst:g} by deposit": {
-            r["deposit_ether"]: r["balance_ether"] for r in market_rows if r["abnormality"] == worst
-        },
-    }

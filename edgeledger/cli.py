@@ -1,0 +1,43 @@
+"""What every `ape run` script shares: its `--seed` and `--out` options, and the parsing of
+values click does not know, refused as an EdgeledgerError (one line, exit 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from edgeledger.errors import EdgeledgerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def seed_option(default: int) -> Callable[[F], F]:
+    """`--seed`: every random draw of the run follows from it."""
+    return click.option(
+        "--seed", type=int, default=default, show_default=True, help="Seed of every draw."
+    )
+
+
+def out_option(default: str) -> Callable[[F], F]:
+    """`--out`: the folder the run writes its CSVs, plots and summary to."""
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help="Folder for CSVs, plots and summary.md.",
+    )
+
+
+def counts(text: str, option: str) -> tuple[int, ...]:
+    """`1,10,50`: counts separated by commas, each at least 1."""
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise EdgeledgerError(f"{option} wants numbers separated by commas, got {text!r}") from None
+    if min(values) < 1:
+        raise EdgeledgerError(f"{option} {text!r}: every count must be at least 1")
+    return values

@@ -1,0 +1,24 @@
+"""Reading the chain's past from its event logs: the logs about an actor, and block times."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def logs_about(event: Any, topics: dict[str, str]) -> list[Any]:
+    """Every log of `event` whose indexed fields equal `topics`, oldest first."""
+    return list(event.range(0, None, search_topics=topics))
+
+
+class BlockTimes:
+    """Block timestamps, each fetched once."""
+
+    def __init__(self) -> None:
+        self._times: dict[int, int] = {}
+
+    def __call__(self, block_number: int) -> int:
+        from ape import chain
+
+        if block_number not in self._times:
+            self._times[block_number] = int(chain.blocks[block_number].timestamp)
+        return self._times[block_number]

@@ -1,0 +1,223 @@
+"""The DMEC replay's measurements: the paper's gas experiment (its Fig. 4), gas versus the number
+of servers, end-to-end task latency on a chain with a block time, and one device's life audited
+from events. Every figure is read from receipts of real transactions on a local anvil node.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from edgeledger.chain import anvil_node, connected
+from edgeledger.deploy import Deployment, deploy_dmec
+from edgeledger.dmec.actors import (
+    SERVER_AREA_M,
+    Drone,
+    IoTDevice,
+    MecServer,
+    Relayed,
+    WorkloadModel,
+)
+from edgeledger.dmec.audit import device_history, format_history
+from edgeledger.dmec.policies import Policy
+from edgeledger.ethereum import synthetic_address
+from edgeledger.progress import ProgressCallback, quiet
+from edgeledger.replays.dmec.settings import DmecReplayConfig
+
+
+@dataclass
+class DmecWorld:
+    """One drone, its servers and devices, registered in a deployed registry."""
+
+    deployment: Deployment
+    drone: Drone
+    servers: list[MecServer]
+    devices: dict[Policy, list[IoTDevice]]
+
+    @property
+    def registry(self) -> Any:
+        return self.deployment.registry
+
+    def server(self, address: str) -> MecServer:
+        return next(s for s in self.servers if s.address == address)
+
+
+def build_dmec_world(
+    accounts: list[Any],
+    *,
+    devices_per_policy: int,
+    rng: np.random.Generator,
+    workload: WorkloadModel | None = None,
+) -> DmecWorld:
+    """Deploy the contracts and register servers (accounts[1:-1]), a drone (accounts[-1]) and
+    `devices_per_policy` devices under each policy. accounts[0] is the agent."""
+    agent, server_accounts, drone_account = accounts[0], accounts[1:-1], accounts[-1]
+    deployment = deploy_dmec(agent)
+    registry = deployment.registry
+    workload = workload or WorkloadModel()
+    servers = []
+    for account in server_accounts:
+        x, y = (int(v) for v in rng.integers(-SERVER_AREA_M, SERVER_AREA_M, size=2))
+        capacity = int(rng.integers(5_000, 40_000))
+        registry.registerServer(account, x, y, capacity, sender=agent)
+        servers.append(MecServer(account, capacity, x, y))
+    drone = Drone(drone_account, 0, 0, deployment.parameters.mean_rate_kb_per_s)
+    registry.registerDrone(drone_account, 0, 0, sender=server_accounts[0])
+    devices: dict[Policy, list[IoTDevice]] = {}
+    for policy in Policy:
+        devices[policy] = []
+        for i in range(devices_per_policy):
+            address = synthetic_address(0xD0 + int(policy), i)
+            registry.registerDevice(address, sender=drone_account)
+            registry.addOffloadingPolicy(address, int(policy), sender=drone_account)
+            devices[policy].append(IoTDevice(address, workload, rng))
+    return DmecWorld(deployment, drone, servers, devices)
+
+
+def offload_one(world: DmecWorld, device: IoTDevice) -> tuple[Relayed, int]:
+    """Device → drone → registry → server → result. Returns the relay and the result's gas."""
+    spec = device.next_task()
+    relayed = world.drone.relay(world.registry, device.address, spec)
+    server = world.server(relayed.server)
+    _, receipt = server.process(
+        world.registry, relayed.task_id, world.drone.forward(spec, relayed.task_id)
+    )
+    return relayed, int(receipt.gas_used)
+
+
+def gas_versus_tasks(
+    accounts: list[Any], config: DmecReplayConfig, progress: ProgressCallback = quiet
+) -> list[dict[str, Any]]:
+    """The paper's experiment: 1 drone, 3 servers, n tasks per policy, repeated.
+
+    Each repetition relays max(n) tasks one transaction each, every task answered by its
+    server; the cumulative gas of the relays (where the policy runs) is read at every n.
+    """
+    n_max = max(config.task_counts)
+    rows: list[dict[str, Any]] = []
+    total = config.repetitions * len(Policy)
+    done = 0
+    world = build_dmec_world(
+        accounts[:5], devices_per_policy=n_max, rng=np.random.default_rng(config.seed)
+    )
+    for repetition in range(config.repetitions):
+        # Each repetition draws its own tasks; the registrations are shared (a device's
+        # storage costs the same for its first task as for any later one).
+        rng = np.random.default_rng([config.seed, repetition])
+        for policy in Policy:
+            for device in world.devices[policy]:
+                device.rng = rng
+            relay_gas = result_gas = 0
+            for n, device in enumerate(world.devices[policy], start=1):
+                relayed, gas = offload_one(world, device)
+                relay_gas += relayed.gas_used
+                result_gas += gas
+                if n in config.task_counts:
+                    rows.append(
+                        {
+                            "policy": policy.label,
+                            "tasks": n,
+                            "repetition": repetition,
+                            "relay_gas": relay_gas,
+                            "result_gas": result_gas,
+                        }
+                    )
+            done += 1
+            progress("gas vs tasks", done, total)
+    return rows
+
+
+def gas_versus_servers(
+    accounts: list[Any], config: DmecReplayConfig, progress: ProgressCallback = quiet
+) -> list[dict[str, Any]]:
+    """Gas of one relayed task (one `submitTask`) as the number of servers grows."""
+    rng = np.random.default_rng([config.seed, 10_000])
+    per_point = config.tasks_per_server_count
+    points = len(config.server_counts)
+    world = build_dmec_world(accounts[:5], devices_per_policy=per_point * points, rng=rng)
+    registry, agent = world.registry, accounts[0]
+    rows: list[dict[str, Any]] = []
+    registered = len(world.servers)
+    for point, count in enumerate(sorted(config.server_counts)):
+        while registered < count:
+            x, y = (int(v) for v in rng.integers(-SERVER_AREA_M, SERVER_AREA_M, size=2))
+            address = synthetic_address(0x5E, registered)
+            registry.registerServer(address, x, y, int(rng.integers(5_000, 40_000)), sender=agent)
+            registered += 1
+        for policy in Policy:
+            devices = world.devices[policy][point * per_point : (point + 1) * per_point]
+            gas = [world.drone.relay(registry, d.address, d.next_task()).gas_used for d in devices]
+            rows.append(
+                {
+                    "policy": policy.label,
+                    "servers": count,
+                    "tasks": len(gas),
+                    "mean_gas": float(np.mean(gas)),
+                    "std_gas": float(np.std(gas)),
+                }
+            )
+        progress("gas vs servers", point + 1, points)
+    return rows
+
+
+def latency_on_block_time_chain(
+    accounts: list[Any], config: DmecReplayConfig, progress: ProgressCallback = quiet
+) -> list[dict[str, Any]]:
+    """Submit-to-result latency of tasks on a separate anvil with a block time.
+
+    Each task: the drone's relay is mined, the server computes for compute/capacity seconds
+    (really waits), and its result is mined. Wall time and block timestamps are both kept.
+    """
+    rows: list[dict[str, Any]] = []
+    with anvil_node(block_time_s=config.block_time_s) as node, connected(node.network_choice):
+        rng = np.random.default_rng([config.seed, 20_000])
+        # Small tasks so that waiting is the chain's, not the computation's.
+        workload = WorkloadModel(data_kb=(10, 200), compute_megacycles=(10, 500))
+        world = build_dmec_world(
+            accounts[:5], devices_per_policy=config.latency_tasks, rng=rng, workload=workload
+        )
+        for i, device in enumerate(world.devices[Policy.DELAY_AWARE]):
+            spec = device.next_task()
+            started = time.monotonic()
+            relayed = world.drone.relay(world.registry, device.address, spec)
+            relayed_at = time.monotonic()
+            server = world.server(relayed.server)
+            compute_s = server.compute_time_s(spec)
+            time.sleep(compute_s)
+            _, receipt = server.process(
+                world.registry, relayed.task_id, world.drone.forward(spec, relayed.task_id)
+            )
+            finished = time.monotonic()
+            rows.append(
+                {
+                    "task": i,
+                    "block_time_s": config.block_time_s,
+                    "relay_wait_s": round(relayed_at - started, 3),
+                    "compute_s": round(compute_s, 3),
+                    "end_to_end_s": round(finished - started, 3),
+                    "on_chain_latency_s": int(receipt.events[0].latencyS),
+                }
+            )
+            progress("latency", i + 1, config.latency_tasks)
+    return rows
+
+
+def audit_example(accounts: list[Any]) -> str:
+    """A short life of one device (tasks, a move, a timeout and reassignment), audited from
+    events alone, for the summary."""
+    from ape import chain
+
+    rng = np.random.default_rng(7)
+    world = build_dmec_world(accounts[:5], devices_per_policy=1, rng=rng)
+    device = world.devices[Policy.NEAREST][0]
+    offload_one(world, device)
+    world.drone.move_to(world.registry, 1_500, -1_500)
+    relayed = world.drone.relay(world.registry, device.address, device.next_task())
+    chain.mine(deltatime=world.deployment.parameters.task_timeout_s + 1)
+    receipt = world.registry.reassignTask(relayed.task_id, sender=world.drone.account)
+    new_server = world.server(str(receipt.events[0].toServer))
+    new_server.process(world.registry, relayed.task_id, b"late result")
+    return format_history(device_history(world.registry, device.address))

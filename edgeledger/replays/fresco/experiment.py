@@ -1,0 +1,234 @@
+"""FRESCO's evaluation on the chain: every application x every engine over the same worlds, a
+row per unit (run, application, engine).
+
+A unit deploys its own ReputationManager with every remote site registered (so every engine
+starts from the same scores), sends its outcomes in one batch per application through the
+reputation client, and checks the on-chain scores against the Python mirror of what was counted.
+Finished units go to the journal (edgeledger/replays/units.py): a replay whose node stops
+answering waits for it, then runs the unit it was in again on a new contract; a replay whose own
+process died resumes from the journal. No unit is lost, and none counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgeledger.chain import code_at, mined, node_answers
+from edgeledger.deploy import deploy_reputation
+from edgeledger.errors import first_line
+from edgeledger.ethereum import synthetic_address
+from edgeledger.fresco.applications import Application
+from edgeledger.fresco.chain_link import ChainReputation, mirrored_mismatches
+from edgeledger.fresco.client import ReputationClient
+from edgeledger.fresco.engines import Engine, all_engines
+from edgeledger.fresco.simulator import RunResult, World, build_world, simulate
+from edgeledger.fresco.sites import SiteKind
+from edgeledger.progress import ProgressCallback, quiet
+from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs, world_seed
+from edgeledger.replays.units import (
+    NodeLost,
+    UnitJournal,
+    failure_line,
+    in_workers,
+    own_node,
+    through_node_losses,
+)
+
+NODE_TAG = 0xF5E5C0  # synthetic node addresses: sites never send transactions
+KIND_LABELS = [kind.name for kind in SiteKind]
+
+
+def node_addresses(world: World) -> list[str]:
+    return [synthetic_address(NODE_TAG, int(s)) for s in world.infrastructure.remote]
+
+
+def deploy_for(world: World, agent: Any, reporter: Any) -> tuple[Any, list[str]]:
+    """A ReputationManager with every remote site of `world` registered; `reporter` reports."""
+    from ape import chain
+
+    contract = deploy_reputation(agent)
+    contract.grantRole(contract.REPORTER_ROLE(), reporter, sender=agent)
+    nodes = node_addresses(world)
+    # Sent together and then awaited: on a chain with slow blocks they share a block or two
+    # instead of a block each. Indices follow the sending order (one sender, rising nonces).
+    web3 = chain.provider.web3
+    hashes = [
+        web3.eth.send_transaction(
+            {
+                "from": agent.address,
+                "to": contract.address,
+                "data": contract.registerNode.encode_input(node),
+            }
+        )
+        for node in nodes
+    ]
+    for tx_hash in hashes:
+        mined(tx_hash, timeout_s=120)
+    return contract, nodes
+
+
+Inspect = Callable[[str, RunResult, Any, ReputationClient], None]
+UNIT_JOURNAL = "units.jsonl"  # in the output folder, until every output is written
+UnitKey = tuple[int, str, str]  # (run, application, engine)
+
+
+def unit_journal(path: Path, config: FrescoReplayConfig) -> UnitJournal:
+    """The journal of `config`'s units: its settings (but the number of workers and the node
+    wait, which change no result), each unit named by (run, application, engine)."""
+    settings = repr(replace(config, workers=1, node_wait_s=0.0))
+    return UnitJournal(path, settings, lambda row: (row["run"], row["application"], row["engine"]))
+
+
+def replay_run(
+    run: int,
+    config: FrescoReplayConfig,
+    inputs: Inputs,
+    accounts: list[Any],
+    inspect: Inspect | None = None,
+    journal: UnitJournal | None = None,
+) -> list[dict[str, Any]]:
+    """Every application and engine of run `run` on the connected chain; a row per unit,
+    taken from `journal` if it holds that unit. `inspect(engine, result, contract, client)`
+    sees each unit's chain once its outcomes are counted."""
+    rows = []
+    engines = engines_named(config.engines)
+    for a, application in enumerate(inputs.applications):
+        seed = world_seed(config, run, a)
+        world: World | None = None
+        for engine in engines:
+            key = (run, application.name, engine.name)
+            if journal is not None and key in journal.done:
+                rows.append(journal.done[key])
+                continue
+            world = world or build_world(
+                application, config.simulation, seed, inputs.towers_km, inputs.trace
+            )
+            row = through_node_losses(
+                partial(_replay_unit, run, application, world, seed, engine, accounts, inspect),
+                f"run {run}, {application.name}, {engine.name}",
+                config.node_wait_s,
+            )
+            if journal is not None:
+                journal.add(row)
+            rows.append(row)
+    return rows
+
+
+def _replay_unit(
+    run: int,
+    application: Application,
+    world: World,
+    seed: int,
+    engine: Engine,
+    accounts: list[Any],
+    inspect: Inspect | None,
+) -> dict[str, Any]:
+    """One engine on one world, on a contract of its own; raises NodeLost if the node let it
+    down (the unit can then run again from the start: the simulation is seeded)."""
+    agent, reporter = accounts[0], accounts[1]
+    contract = None
+    try:
+        contract, nodes = deploy_for(world, agent, reporter)
+        client = ReputationClient(contract, reporter, nodes, batch_size=256)
+        result = simulate(world, engine, ChainReputation(client, nodes), seed + 1)
+        client.flush()  # what a flush during the simulation could not send
+        if client.pending:
+            raise NodeLost(f"{len(client.pending)} reports unsent: {client.last_error}")
+        sent = client.counted[-1].task_id if client.counted else 0
+        if int(contract.lastTaskId(reporter)) != sent:
+            raise NodeLost("the node forgot counted reports")
+        mismatches = mirrored_mismatches(contract, client, nodes)
+    except NodeLost:
+        raise
+    except Exception as error:
+        # Gone, or back from a state older than this unit's contract; anything else is a bug.
+        if not node_answers() or (contract is not None and not code_at(contract.address)):
+            raise NodeLost(first_line(error)) from error
+        raise
+    if inspect is not None:
+        inspect(engine.name, result, contract, client)
+    return _run_row(run, application, result, client, mismatches)
+
+
+def engines_named(names: Sequence[str]) -> list[Engine]:
+    return [engine for engine in all_engines() if engine.name in names]
+
+
+def _run_row(
+    run: int,
+    application: Application,
+    result: RunResult,
+    client: ReputationClient,
+    mismatches: int,
+) -> dict[str, Any]:
+    apps = result.applications
+    decisions = [t for app in apps for t in app.decision_times_s]
+    placements = np.bincount([p for app in apps for p in app.placements], minlength=len(SiteKind))
+    row: dict[str, Any] = {
+        "application": application.name,
+        "engine": result.engine,
+        "run": run,
+        "response_s": float(np.mean([app.response_s for app in apps])),
+        "qos_violation_rate": float(
+            np.mean([app.response_s > application.deadline_s for app in apps])
+        ),
+        "battery_lifetime": result.battery_lifetime,
+        "energy_j": float(sum(app.energy_j for app in apps)),
+        "cost": float(sum(app.cost for app in apps)),
+        "failures": sum(app.failures for app in apps),
+        "fallbacks": sum(app.fallbacks for app in apps),
+        "decisions": len(decisions),
+        "decision_ms_mean": 1e3 * float(np.mean(decisions)) if decisions else 0.0,
+        "decision_ms_p50": 1e3 * float(np.median(decisions)) if decisions else 0.0,
+        "reports_counted": len(client.counted),
+        "batches": client.transactions,
+        "score_mismatches": mismatches,
+    }
+    row.update(
+        {f"placed_{label}": int(n) for label, n in zip(KIND_LABELS, placements, strict=True)}
+    )
+    return row
+
+
+def replay_runs(
+    accounts: list[Any],
+    config: FrescoReplayConfig,
+    inputs: Inputs,
+    progress: ProgressCallback = quiet,
+    journal_path: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Every run, on the connected chain (workers = 1) or on one anvil per worker process;
+    with `journal_path`, finished units are kept there and those it already holds skipped."""
+    if config.workers > 1:
+        work = partial(_worker, config=config, journal_path=journal_path)
+        done = in_workers(work, list(range(config.runs)), config.workers, "FRESCO runs", progress)
+        return sorted(
+            (row for rows in done for row in rows), key=lambda r: (r["run"], r["application"])
+        )
+    rows: list[dict[str, Any]] = []
+    progress("FRESCO runs", 0, config.runs)
+    journal = None if journal_path is None else unit_journal(journal_path, config)
+    for run in range(config.runs):
+        rows += replay_run(run, config, inputs, accounts, journal=journal)
+        progress("FRESCO runs", run + 1, config.runs)
+    return rows
+
+
+def _worker(
+    runs: list[int], results: Any, config: FrescoReplayConfig, journal_path: Path | None
+) -> None:
+    """One process: its own anvil, its runs, a message per run (rows, or a failure line)."""
+    try:
+        with own_node() as accounts:
+            inputs = Inputs.load(config)
+            journal = None if journal_path is None else unit_journal(journal_path, config)
+            for run in runs:
+                results.put(replay_run(run, config, inputs, accounts, journal=journal))
+    except Exception as error:  # reported to the parent as one line
+        results.put(failure_line(error))

@@ -1,0 +1,100 @@
+"""What a FRESCO replay runs: its settings (the quick default of `make demo`, and the paper's),
+their checks, the inputs they name (applications, towers, trace), and the seed of each world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from edgeledger.errors import EdgeledgerError
+from edgeledger.fresco.applications import BUILT_IN, Application, built_in, load_application
+from edgeledger.fresco.availability import Timeline, load_avt
+from edgeledger.fresco.engines import ENGINE_NAMES
+from edgeledger.fresco.simulator import SimulationConfig
+from edgeledger.fresco.sites import load_towers
+
+
+@dataclass(frozen=True)
+class FrescoReplayConfig:
+    """What to replay. The defaults are the quick run of `make demo`; `paper()` the paper's."""
+
+    applications: tuple[str, ...] = BUILT_IN  # built-in names or paths of application files
+    engines: tuple[str, ...] = ENGINE_NAMES
+    runs: int = 3
+    simulation: SimulationConfig = field(default_factory=SimulationConfig)
+    seed: int = 2024
+    towers_path: Path | None = None
+    trace_path: Path | None = None
+    workers: int = 1  # processes, each with its own anvil (the paper preset uses both cores)
+    sweep_sites: tuple[int, ...] = (10, 15, 50, 100, 250, 500, 1000, 2000)
+    sweep_decisions: int = 20
+    mdp_sweep_limit: int = 1000  # MDP's policy iteration is O(n³): larger sizes are skipped
+    block_time_s: float = 4.0
+    block_time_applications: int = 10
+    node_wait_s: float = 60.0  # how long a unit waits for a node that stopped answering
+
+    @classmethod
+    def paper(cls) -> FrescoReplayConfig:
+        """100 applications in sequence, averaged over 100 runs, on both cores."""
+        return cls(
+            runs=100,
+            simulation=SimulationConfig(applications=100),
+            workers=2,
+            sweep_decisions=100,
+        )
+
+    def check(self) -> None:
+        unknown = set(self.engines) - set(ENGINE_NAMES)
+        if unknown:
+            raise EdgeledgerError(
+                f"unknown engine(s) {sorted(unknown)}; choose from {', '.join(ENGINE_NAMES)}"
+            )
+        if self.runs < 1 or self.simulation.applications < 1:
+            raise EdgeledgerError("runs and applications per run must be at least 1")
+        if not 1 <= self.simulation.cells <= self.simulation.towers:
+            raise EdgeledgerError(
+                f"cells ({self.simulation.cells}) must be between 1 and the towers "
+                f"({self.simulation.towers})"
+            )
+        if self.workers < 1:
+            raise EdgeledgerError("workers must be at least 1")
+        if any(n < 1 for n in self.sweep_sites):
+            raise EdgeledgerError("every sweep size must be at least 1 site")
+        if not self.node_wait_s >= 0:
+            raise EdgeledgerError(f"the node wait must be 0 s or more, not {self.node_wait_s}")
+
+
+def resolve_application(name: str) -> Application:
+    """A built-in application by name, or an application file by path."""
+    if name.lower() in BUILT_IN:
+        return built_in(name.lower())
+    path = Path(name)
+    if not path.exists():
+        raise EdgeledgerError(
+            f"no application {name!r}: use one of {', '.join(BUILT_IN)} or a path to a JSON file"
+        )
+    return load_application(path)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What every run reads: applications, optional real towers and trace (loaded once)."""
+
+    applications: list[Application]
+    towers_km: np.ndarray | None
+    trace: list[Timeline] | None
+
+    @classmethod
+    def load(cls, config: FrescoReplayConfig) -> Inputs:
+        return cls(
+            [resolve_application(name) for name in config.applications],
+            None if config.towers_path is None else load_towers(config.towers_path),
+            None if config.trace_path is None else load_avt(config.trace_path),
+        )
+
+
+def world_seed(config: FrescoReplayConfig, run: int, application: int) -> int:
+    return int(np.random.SeedSequence([config.seed, run, application]).generate_state(1)[0])

@@ -1,0 +1,1 @@
+"""What several test modules share: checks, runners and the RELIABILITY.md reporter."""

@@ -1,30 +1,35 @@
 # edgeledger: `make demo` runs every replay on a local chain, `make test` checks everything.
-# Both install what they need on first use (a .venv from requirements.txt, node_modules from
-# package-lock.json) and skip the installs on later runs.
+# Both install what they need on first use (a .venv from requirements-dev.txt with the package
+# itself editable, node_modules from package-lock.json) and skip the installs on later runs.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.11 only (pyproject's requires-python; numpy 1.26.4, as pinned, has no build for 3.13).
+PYTHON ?= $(shell command -v python3.11 || command -v python3 || echo python3.11)
 VENV := .venv
 # Every recipe line runs with the project's tools on PATH and the compiler bridge wired.
 ENV := source tools/env.sh &&
 PYTHON_READY := $(VENV)/.installed
 NODE_READY := node_modules/.installed
 
-.PHONY: install demo test lint contracts-test bench fuzz clean
+.PHONY: install demo test test-slow lint contracts-test bench fuzz clean
 
 install: $(PYTHON_READY) $(NODE_READY)
 
-$(PYTHON_READY): requirements.txt pyproject.toml
+$(PYTHON_READY): requirements.txt requirements-dev.txt pyproject.toml
+	@found=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	[ "$$found" = 3.11 ] || { echo "edgeledger needs Python 3.11 ($(PYTHON) is $${found:-not found}): install python3.11, or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	# -qq: errors only (this machine's pip.conf names package folders that may not exist).
-	$(VENV)/bin/pip install -qq --disable-pip-version-check -r requirements.txt
-	# The package is imported from this checkout: a .pth file, no build step needed.
-	echo "$(CURDIR)" > "$$($(VENV)/bin/python -c 'import site; print(site.getsitepackages()[0])')/edgeledger.pth"
+	$(VENV)/bin/pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	# The package itself, editable, built by the pinned setuptools: no download, no resolution.
+	rm -f $(VENV)/lib/python3.11/site-packages/edgeledger.pth  # how earlier checkouts did it
+	$(VENV)/bin/pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	grep -q tools/env.sh $(VENV)/bin/activate || echo 'source "$(CURDIR)/tools/env.sh"' >> $(VENV)/bin/activate
 	touch $@
 
 $(NODE_READY): package-lock.json
-	# npm ci refuses this lock (anvil lists per-platform optional packages); install keeps its versions.
-	npm install --no-audit --no-fund --loglevel=error
+	# The lock names every platform's anvil and forge package, so npm ci takes it as it is
+	# (npm install would rewrite an incomplete one, leaving the checkout dirty).
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## The main job: a local chain, every contract deployed, every replay at its quick default.
@@ -43,11 +48,19 @@ test: lint
 	$(ENV) python tools/invariants.py
 	$(ENV) ape test tests --network ethereum:local:foundry
 
-## Python (ruff, mypy) and Solidity (solhint, recommended rules; .solhint.json) lint.
+## Long end-to-end checks (tests marked `slow`): each replay on a reduced configuration gives
+## the rows it gave before issue 22's split (tests/replays). CI runs it after `make test`.
+test-slow: install
+	$(ENV) ape compile
+	$(ENV) ape test tests -m slow --network ethereum:local:foundry
+
+## Python (ruff, mypy, the layering of .importlinter) and Solidity (solhint, recommended
+## rules; .solhint.json) lint.
 lint: install
 	$(ENV) ruff check .
 	$(ENV) ruff format --check .
 	$(ENV) mypy
+	$(ENV) lint-imports --no-cache
 	$(ENV) solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol' 'interfaces/**/*.sol'
 
 ## Gas and timing benchmarks; rewrites BENCHMARKS.md. Not part of `make test`.

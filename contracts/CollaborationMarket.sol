@@ -8,16 +8,17 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ICollaborationMarket} from "../interfaces/ICollaborationMarket.sol";
 import {IReputationManager} from "../interfaces/IReputationManager.sol";
 import {IResultVerifier} from "../interfaces/IResultVerifier.sol";
+import {DetectorReport, DetectorReportLib} from "./libraries/DetectorReport.sol";
 import {GuardedCalls} from "./libraries/GuardedCalls.sol";
 
 /// @title BlockEdge collaboration market
 /// @notice See ICollaborationMarket. Money only leaves through `withdraw`; every other step
 /// moves amounts between what the contract holds for someone: a request's incentive, a bid's
 /// deposit, detectors' bonds, and credits. At any time the balance equals the sum of those.
-/// @dev Storage is laid out for the paths with gas targets: a bid is one slot, a commitment is
-/// one slot (the hash with its top bit set, so that it is never taken for a reveal's mark),
-/// and the request slot a bid rewrites is made non-zero at posting so that the first bid does
-/// not pay for a new slot.
+/// @dev Storage is laid out for the paths with gas targets: a bid is one slot, a detector's
+/// report is one slot (a DetectorReport word: the commitment, then the reveal's mark), and the
+/// request slot a bid rewrites is made non-zero at posting so that the first bid does not pay
+/// for a new slot.
 contract CollaborationMarket is
     ICollaborationMarket,
     AccessControlDefaultAdminRules,
@@ -81,12 +82,6 @@ contract CollaborationMarket is
     bytes32 public constant VERIFIER_ADMIN_ROLE = keccak256("VERIFIER_ADMIN_ROLE");
     /// @notice May pause and unpause new requests and bids.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    /// @dev Set in every stored commitment: a commitment is then far above the marks below.
-    uint256 private constant _COMMITTED_BIT = uint256(1) << 255;
-    /// @dev Report slot values after the reveal.
-    uint256 private constant _REVEALED_INNOCENT = 1;
-    uint256 private constant _REVEALED_GUILTY = 2;
-    uint256 private constant _REWARD_CLAIMED = 3;
 
     /// @notice Share of a slashed deposit that compensates the requester, basis points.
     uint16 public immutable COMPENSATION_BPS;
@@ -110,7 +105,7 @@ contract CollaborationMarket is
     uint256 private _requestCount;
     mapping(uint256 requestId => Request) private _requests;
     mapping(uint256 requestId => mapping(address bidder => Bid)) private _bids;
-    mapping(uint256 requestId => mapping(address detector => uint256)) private _reports;
+    mapping(uint256 requestId => mapping(address detector => DetectorReport)) private _reports;
     mapping(address node => NodeReputation) private _reputations;
     mapping(address account => uint256) private _credits;
     /// @dev A listed verifier's code hash (zero: not listed).
@@ -304,9 +299,9 @@ contract CollaborationMarket is
         if (address(REPUTATION) != address(0) && !REPUTATION.isRegistered(msg.sender)) {
             revert NotEligibleDetector(msg.sender);
         }
-        mapping(address => uint256) storage reports = _reports[requestId];
-        if (reports[msg.sender] != 0) revert AlreadyCommitted(requestId, msg.sender);
-        reports[msg.sender] = uint256(commitment) | _COMMITTED_BIT;
+        mapping(address => DetectorReport) storage reports = _reports[requestId];
+        if (!reports[msg.sender].isNone()) revert AlreadyCommitted(requestId, msg.sender);
+        reports[msg.sender] = DetectorReportLib.committed(commitment);
         request.committed += 1;
         emit ReportCommitted(requestId, msg.sender, commitment);
     }
@@ -319,11 +314,11 @@ contract CollaborationMarket is
         if (block.timestamp < revealFrom) revert RevealPhaseNotOpen(requestId, revealFrom);
         if (block.timestamp > request.verifyUntil) revert WindowClosed(requestId, request.verifyUntil);
         // The commit phase ended before this one began: every commitment is in an earlier block.
-        uint256 stored = _reports[requestId][msg.sender];
-        if (stored <= _REWARD_CLAIMED) revert NoCommitment(requestId, msg.sender);
+        DetectorReport stored = _reports[requestId][msg.sender];
+        if (!stored.isCommitment()) revert NoCommitment(requestId, msg.sender);
         bytes32 expected = keccak256(abi.encode(requestId, msg.sender, guilty, salt));
-        if (uint256(expected) | _COMMITTED_BIT != stored) revert RevealMismatch(requestId, msg.sender);
-        _reports[requestId][msg.sender] = guilty ? _REVEALED_GUILTY : _REVEALED_INNOCENT;
+        if (!stored.holds(expected)) revert RevealMismatch(requestId, msg.sender);
+        _reports[requestId][msg.sender] = DetectorReportLib.revealed(guilty);
         request.revealed += 1;
         if (guilty) request.guilty += 1;
         emit ReportRevealed(requestId, msg.sender, guilty);
@@ -381,15 +376,15 @@ contract CollaborationMarket is
     /// @inheritdoc ICollaborationMarket
     function claimReward(uint256 requestId) external {
         Request storage request = _requests[requestId];
-        uint256 report = _reports[requestId][msg.sender];
+        DetectorReport report = _reports[requestId][msg.sender];
         bool slashed = request.slashed;
         // Only reports on the verdict's side are paid: guilty if slashed, innocent if not.
-        bool onTheVerdictsSide = slashed ? report == _REVEALED_GUILTY : report == _REVEALED_INNOCENT;
+        bool onTheVerdictsSide = report.isReveal(slashed);
         if (request.phase != Phase.Finalized || !onTheVerdictsSide) {
             revert NoReward(requestId, msg.sender);
         }
         uint96 reward = request.bondPayout + (slashed ? request.rewardPerDetector : 0);
-        _reports[requestId][msg.sender] = _REWARD_CLAIMED;
+        _reports[requestId][msg.sender] = DetectorReportLib.REWARD_CLAIMED;
         _credits[msg.sender] += reward;
         emit RewardClaimed(requestId, msg.sender, reward);
     }

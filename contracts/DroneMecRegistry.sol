@@ -8,15 +8,18 @@ import {IDroneMecRegistry} from "../interfaces/IDroneMecRegistry.sol";
 import {IOffloadingPolicy} from "../interfaces/IOffloadingPolicy.sol";
 import {IReputationManager} from "../interfaces/IReputationManager.sol";
 import {GuardedCalls} from "./libraries/GuardedCalls.sol";
-import {PackedServer} from "./libraries/PackedServer.sol";
+import {PackedDevice, PackedDeviceLib} from "./libraries/PackedDevice.sol";
+import {PackedServer, PackedServerLib} from "./libraries/PackedServer.sol";
+import {PackedTask, PackedTaskLib} from "./libraries/PackedTask.sol";
+import {TaskId, TaskIdLib} from "./libraries/TaskId.sol";
 
 /// @title Drone-aided MEC registry (DMEC)
 /// @notice See IDroneMecRegistry. Storage layout is chosen for gas: every server is one slot
 /// (a policy evaluation reads one slot per server), and every device owns two slots (its
-/// record and its latest task) that are written at registration and then rewritten, never
-/// freshly allocated, by each task. A task therefore costs rewrites of warm-able slots instead
-/// of a new 22,100-gas slot, and the event log, which is as tamper-proof as storage, keeps the
-/// full history.
+/// record and its latest task, a PackedDevice and a PackedTask word) that are written at
+/// registration and then rewritten whole, never freshly allocated, by each task. A task
+/// therefore costs rewrites of warm-able slots instead of a new 22,100-gas slot, and the event
+/// log, which is as tamper-proof as storage, keeps the full history.
 contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, Pausable {
     // ---------------------------------------------------------------- types
 
@@ -39,31 +42,12 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         uint32 totalCapacityMcps; // sum over active servers; < 2^32 as 256 * (2^24 - 1) is
     }
 
-
     /// @dev One slot.
     struct DroneRecord {
         address authorizedBy; // the admitted server that authorized the drone
         int32 x; // current position, metres
         int32 y; // current position, metres
         Membership membership;
-    }
-
-    /// @dev One slot; rewritten by every task of the device.
-    struct DeviceRecord {
-        address hub; // the drone that relays the device's tasks
-        uint8 policyId; // key into _policies; 0 while unset
-        Membership membership;
-        TaskState taskState; // state of the latest task
-        uint32 taskCount; // sequence number of the latest task
-        uint16 taskKind; // kind of the latest task (kept here: the task slot is full)
-    }
-
-    /// @dev One slot; the device's latest task, rewritten by every task of the device.
-    struct LatestTask {
-        address server; // currently assigned server
-        uint32 assignedAt; // block time of the current assignment (uint32 seconds: until 2106)
-        uint32 dataKb; // data amount, kilobytes
-        uint32 computeMegacycles; // computation amount, megacycles
     }
 
     // ---------------------------------------------------------------- constants
@@ -80,9 +64,6 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
     uint256 public constant MAX_POLICIES = 255;
     /// @notice Bound on tasks in one `submitTasks` call.
     uint256 public constant MAX_BATCH = 256;
-    /// @dev Bits 160..247 of a ServerRecord word: x, y and capacity (see _candidateServers).
-    uint256 private constant _POSITION_AND_CAPACITY_MASK = ((uint256(1) << 88) - 1) << 160;
-
     /// @notice How many policies the constructor registered (ids 1.. of the catalogue).
     uint256 public constant BUILT_IN_POLICIES = 4;
 
@@ -105,8 +86,8 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
     /// the server's failure, even when its hub moves it only after the deadline.
     mapping(address server => uint32) private _revokedAt;
     mapping(address drone => DroneRecord) private _drones;
-    mapping(address device => DeviceRecord) private _devices;
-    mapping(address device => LatestTask) private _latestTasks;
+    mapping(address device => PackedDevice) private _devices;
+    mapping(address device => PackedTask) private _latestTasks;
     /// @dev A mapping, not an array: a task's policy look-up is then one storage read.
     mapping(uint8 policyId => IOffloadingPolicy) private _policies; // ids above BUILT_IN_POLICIES
     uint8 private _policyCount;
@@ -243,50 +224,43 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
     /// @inheritdoc IDroneMecRegistry
     function registerDevice(address device) external onlyActiveDrone {
         if (device == address(0)) revert ZeroAddress();
-        if (_devices[device].membership != Membership.None) revert DeviceAlreadyRegistered(device);
-        _devices[device] = DeviceRecord({
-            hub: msg.sender,
-            policyId: 0,
-            membership: Membership.Active,
-            taskState: TaskState.None,
-            taskCount: 0,
-            taskKind: 0
-        });
+        if (_devices[device].membership() != Membership.None) revert DeviceAlreadyRegistered(device);
+        _devices[device] = PackedDeviceLib.registered(msg.sender);
         // Pre-write the task slot (assignedAt holds the registration time until the first
         // task) so that the device's first task rewrites it for 5,000 gas instead of
         // allocating it for 22,100: registration pays once, every task is equally cheap.
-        _latestTasks[device].assignedAt = uint32(block.timestamp);
+        _latestTasks[device] = PackedTaskLib.pack(address(0), uint32(block.timestamp), 0, 0);
         emit DeviceRegistered(device, msg.sender);
     }
 
     /// @inheritdoc IDroneMecRegistry
     function addDroneToDevice(address device, address newDrone) external {
-        DeviceRecord storage record = _devices[device];
-        address hub = record.hub;
+        PackedDevice record = _devices[device];
+        address hub = record.hub();
         // A device whose hub is gone (revoked, or its server revoked) is an orphan: the agent
         // gives it a new hub. Otherwise only the device's active hub moves it.
-        bool orphan = record.membership == Membership.Active && !_isActiveDrone(hub);
+        bool orphan = record.membership() == Membership.Active && !_isActiveDrone(hub);
         if (!orphan || !hasRole(AGENT_ROLE, msg.sender)) {
             _callerDrone();
             _activeDeviceOfCaller(device);
         }
         // The hub that relayed a task is the party of its outcome: it cannot change mid-task.
-        if (record.taskState == TaskState.Assigned) {
-            revert TaskOutstanding(device, _taskId(device, record.taskCount));
+        if (record.taskState() == TaskState.Assigned) {
+            revert TaskOutstanding(device, _taskId(device, record.taskCount()));
         }
         _activeDrone(newDrone);
-        record.hub = newDrone;
+        _devices[device] = record.setHub(newDrone);
         emit DeviceMoved(device, hub, newDrone);
     }
 
     /// @inheritdoc IDroneMecRegistry
     function revokeDevice(address device) external {
-        DeviceRecord storage record = _devices[device];
-        if (record.membership != Membership.Active) revert DeviceNotActive(device);
-        if (msg.sender != record.hub && !hasRole(AGENT_ROLE, msg.sender)) {
+        PackedDevice record = _devices[device];
+        if (record.membership() != Membership.Active) revert DeviceNotActive(device);
+        if (msg.sender != record.hub() && !hasRole(AGENT_ROLE, msg.sender)) {
             revert NotDeviceAuthority(msg.sender, device);
         }
-        record.membership = Membership.Revoked;
+        _devices[device] = record.setMembership(Membership.Revoked);
         emit DeviceRevoked(device, msg.sender);
     }
 
@@ -303,9 +277,9 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
 
     /// @inheritdoc IDroneMecRegistry
     function addOffloadingPolicy(address device, uint8 policyId) external onlyActiveDrone {
-        DeviceRecord storage record = _activeDeviceOfCaller(device);
+        PackedDevice record = _activeDeviceOfCaller(device);
         _policy(policyId);
-        record.policyId = policyId;
+        _devices[device] = record.setPolicyId(policyId);
         emit OffloadingPolicySet(device, policyId, msg.sender);
     }
 
@@ -352,35 +326,39 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
 
     /// @inheritdoc IDroneMecRegistry
     function submitResult(uint256 taskId, bytes32 resultDigest) external {
-        (address device, DeviceRecord storage record) = _outstandingTask(taskId);
-        LatestTask memory task = _latestTasks[device];
-        if (msg.sender != task.server) revert NotAssignedServer(msg.sender, taskId, task.server);
+        (address device, PackedDevice record) = _outstandingTask(taskId);
+        PackedTask task = _latestTasks[device];
+        if (msg.sender != task.server()) revert NotAssignedServer(msg.sender, taskId, task.server());
         // A revoked server's tasks are taken away from it (the hub reassigns or abandons them).
         if (_servers[msg.sender].membership != Membership.Active) revert ServerNotActive(msg.sender);
-        record.taskState = TaskState.Completed;
-        uint32 latency = uint32(block.timestamp) - task.assignedAt;
+        _devices[device] = record.setTaskState(TaskState.Completed);
+        uint32 latency = uint32(block.timestamp) - task.assignedAt();
         emit TaskCompleted(device, msg.sender, taskId, resultDigest, latency);
-        _recordOutcome(msg.sender, record.hub, taskId, latency, true);
+        _recordOutcome(msg.sender, record.hub(), taskId, latency, true);
     }
 
     /// @inheritdoc IDroneMecRegistry
     function reassignTask(uint256 taskId) external {
-        (address device, DeviceRecord storage record) = _outstandingTask(taskId);
-        if (msg.sender != record.hub) revert NotDeviceHub(msg.sender, device, record.hub);
+        (address device, PackedDevice record) = _outstandingTask(taskId);
+        if (msg.sender != record.hub()) revert NotDeviceHub(msg.sender, device, record.hub());
         DroneRecord memory drone = _callerDrone();
-        LatestTask storage task = _latestTasks[device];
-        address previous = task.server;
+        PackedTask task = _latestTasks[device];
+        address previous = task.server();
         (bool timedOut, uint32 waited) = _unanswered(taskId, task);
         (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(previous);
         address server = _select(
-            record.policyId,
+            record.policyId(),
             servers,
             _taskContext(
-                taskId, drone, task.dataKb, task.computeMegacycles, record.taskKind, totalCapacity
+                taskId,
+                drone,
+                task.dataKb(),
+                task.computeMegacycles(),
+                record.taskKind(),
+                totalCapacity
             )
         );
-        task.server = server;
-        task.assignedAt = uint32(block.timestamp);
+        _latestTasks[device] = task.setAssignment(server, uint32(block.timestamp));
         emit TaskReassigned(device, previous, server, taskId, msg.sender);
         // A server revoked before the timeout did not fail the task: it was taken away.
         if (timedOut) _recordOutcome(previous, msg.sender, taskId, waited, false);
@@ -388,16 +366,16 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
 
     /// @inheritdoc IDroneMecRegistry
     function abandonTask(uint256 taskId) external {
-        (address device, DeviceRecord storage record) = _outstandingTask(taskId);
-        address hub = record.hub;
+        (address device, PackedDevice record) = _outstandingTask(taskId);
+        address hub = record.hub();
         // The hub closes its tasks; a task whose hub is gone (revoked, or its server revoked)
         // may be closed by anyone, so that no revocation can freeze it.
         bool hubActive = _isActiveDrone(hub);
         if (hubActive && msg.sender != hub) revert NotDeviceHub(msg.sender, device, hub);
-        LatestTask storage task = _latestTasks[device];
-        address server = task.server;
+        PackedTask task = _latestTasks[device];
+        address server = task.server();
         (bool timedOut, uint32 waited) = _unanswered(taskId, task);
-        record.taskState = TaskState.Abandoned;
+        _devices[device] = record.setTaskState(TaskState.Abandoned);
         emit TaskAbandoned(device, server, taskId, msg.sender);
         // Without an active hub nobody with a stake vouches for the failure: none counts.
         if (timedOut && hubActive) _recordOutcome(server, hub, taskId, waited, false);
@@ -417,7 +395,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
 
     /// @inheritdoc IDroneMecRegistry
     function queryDrone(address device) external view returns (address) {
-        return _devices[device].hub;
+        return _devices[device].hub();
     }
 
     /// @inheritdoc IDroneMecRegistry
@@ -427,15 +405,15 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         uint32 computeMegacycles,
         uint16 kind
     ) external view returns (address) {
-        DeviceRecord memory record = _devices[device];
-        if (record.membership != Membership.Active) revert DeviceNotActive(device);
+        PackedDevice record = _devices[device];
+        if (record.membership() != Membership.Active) revert DeviceNotActive(device);
         (PackedServer[] memory servers, uint32 totalCapacity) = _candidateServers(address(0));
         return _select(
-            record.policyId,
+            record.policyId(),
             servers,
             _taskContext(
-                _taskId(device, record.taskCount + 1),
-                _drones[record.hub],
+                _taskId(device, record.taskCount() + 1),
+                _drones[record.hub()],
                 dataKb,
                 computeMegacycles,
                 kind,
@@ -446,38 +424,31 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
 
     /// @inheritdoc IDroneMecRegistry
     function getTaskInfo(uint256 taskId) external view returns (TaskInfo memory) {
-        address device = address(uint160(taskId >> 96));
-        uint32 sequence = uint32(taskId);
-        DeviceRecord memory record = _devices[device];
-        if (sequence == 0 || sequence > record.taskCount || taskId != _taskId(device, sequence)) {
+        address device = TaskId.wrap(taskId).device();
+        uint32 sequence = TaskId.wrap(taskId).sequence();
+        PackedDevice record = _devices[device];
+        uint32 count = record.taskCount();
+        if (sequence == 0 || sequence > count || taskId != _taskId(device, sequence)) {
             revert UnknownTask(taskId);
         }
-        if (sequence != record.taskCount) {
-            revert TaskNotInStorage(taskId, _taskId(device, record.taskCount));
-        }
-        LatestTask memory task = _latestTasks[device];
+        if (sequence != count) revert TaskNotInStorage(taskId, _taskId(device, count));
+        PackedTask task = _latestTasks[device];
         return TaskInfo({
             taskId: taskId,
             device: device,
-            server: task.server,
-            dataKb: task.dataKb,
-            computeMegacycles: task.computeMegacycles,
-            kind: record.taskKind,
-            assignedAt: task.assignedAt,
-            state: record.taskState
+            server: task.server(),
+            dataKb: task.dataKb(),
+            computeMegacycles: task.computeMegacycles(),
+            kind: record.taskKind(),
+            assignedAt: task.assignedAt(),
+            state: record.taskState()
         });
     }
 
     /// @inheritdoc IDroneMecRegistry
     function getServerInfo(address server) external view returns (ServerInfo memory) {
-        ServerRecord memory record = _servers[server];
-        return ServerInfo({
-            account: server,
-            x: record.x,
-            y: record.y,
-            capacityMcps: record.capacityMcps,
-            membership: record.membership
-        });
+        (ServerInfo memory info,) = _serverInfo(server);
+        return info;
     }
 
     /// @inheritdoc IDroneMecRegistry
@@ -486,15 +457,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         address cursor = _serverList.head;
         // Bounded by MAX_SERVERS.
         for (uint256 i = 0; i < servers.length; ++i) {
-            ServerRecord memory record = _servers[cursor];
-            servers[i] = ServerInfo({
-                account: cursor,
-                x: record.x,
-                y: record.y,
-                capacityMcps: record.capacityMcps,
-                membership: record.membership
-            });
-            cursor = record.next;
+            (servers[i], cursor) = _serverInfo(cursor);
         }
     }
 
@@ -516,13 +479,13 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
 
     /// @inheritdoc IDroneMecRegistry
     function getDeviceInfo(address device) external view returns (DeviceInfo memory) {
-        DeviceRecord memory record = _devices[device];
+        PackedDevice record = _devices[device];
         return DeviceInfo({
-            hub: record.hub,
-            policyId: record.policyId,
-            membership: record.membership,
-            taskCount: record.taskCount,
-            latestTaskState: record.taskState
+            hub: record.hub(),
+            policyId: record.policyId(),
+            membership: record.membership(),
+            taskCount: record.taskCount(),
+            latestTaskState: record.taskState()
         });
     }
 
@@ -539,18 +502,18 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
     // ---------------------------------------------------------------- internal
 
     /// @dev Places one task: checks, state, event. The caller is the (active) relaying drone.
-    /// The device record is read once into memory and written back once: one slot rewrite.
+    /// The device word is read once and written back once: one slot rewrite.
     function _submitTask(
         DroneRecord memory drone,
         PackedServer[] memory servers,
         uint32 totalCapacity,
         TaskRequest memory request
     ) internal returns (uint256 taskId) {
-        DeviceRecord memory record = _devices[request.device];
-        if (record.membership != Membership.Active) revert DeviceNotActive(request.device);
-        if (record.hub != msg.sender) revert NotDeviceHub(msg.sender, request.device, record.hub);
-        uint32 sequence = record.taskCount;
-        if (record.taskState == TaskState.Assigned) {
+        PackedDevice record = _devices[request.device];
+        if (record.membership() != Membership.Active) revert DeviceNotActive(request.device);
+        if (record.hub() != msg.sender) revert NotDeviceHub(msg.sender, request.device, record.hub());
+        uint32 sequence = record.taskCount();
+        if (record.taskState() == TaskState.Assigned) {
             revert TaskOutstanding(request.device, _taskId(request.device, sequence));
         }
         // Unchecked: a uint32 sequence would need 4.3 billion tasks of one device to wrap.
@@ -558,7 +521,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
             ++sequence;
         }
         taskId = _taskId(request.device, sequence);
-        uint8 policyId = record.policyId;
+        uint8 policyId = record.policyId();
         address server = _select(
             policyId,
             servers,
@@ -572,18 +535,10 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
             )
         );
 
-        record.taskState = TaskState.Assigned;
-        record.taskCount = sequence;
-        record.taskKind = request.kind;
-        _storeDevice(request.device, record);
-        _storeLatestTask(
-            request.device,
-            LatestTask({
-                server: server,
-                assignedAt: uint32(block.timestamp),
-                dataKb: request.dataKb,
-                computeMegacycles: request.computeMegacycles
-            })
+        _devices[request.device] =
+            record.setTaskState(TaskState.Assigned).setTaskCount(sequence).setTaskKind(request.kind);
+        _latestTasks[request.device] = PackedTaskLib.pack(
+            server, uint32(block.timestamp), request.dataKb, request.computeMegacycles
         );
         emit TaskSubmitted(
             request.device,
@@ -622,13 +577,14 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
     /// however late the hub moves it.
     function _unanswered(
         uint256 taskId,
-        LatestTask storage task
+        PackedTask task
     ) private view returns (bool timedOut, uint32 waited) {
-        uint256 timesOutAt = uint256(task.assignedAt) + TASK_TIMEOUT_S;
-        bool active = _servers[task.server].membership == Membership.Active;
+        uint256 timesOutAt = uint256(task.assignedAt()) + TASK_TIMEOUT_S;
+        address server = task.server();
+        bool active = _servers[server].membership == Membership.Active;
         if (active && block.timestamp < timesOutAt) revert TaskNotTimedOut(taskId, timesOutAt);
-        timedOut = block.timestamp >= timesOutAt && (active || _revokedAt[task.server] >= timesOutAt);
-        waited = uint32(block.timestamp) - task.assignedAt;
+        timedOut = block.timestamp >= timesOutAt && (active || _revokedAt[server] >= timesOutAt);
+        waited = uint32(block.timestamp) - task.assignedAt();
     }
 
     /// @dev Asks the device's policy for a server among `servers`.
@@ -637,7 +593,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         PackedServer[] memory servers,
         IOffloadingPolicy.TaskContext memory context
     ) internal view returns (address) {
-        if (policyId == 0) revert OffloadingPolicyNotSet(address(uint160(context.taskId >> 96)));
+        if (policyId == 0) revert OffloadingPolicyNotSet(TaskId.wrap(context.taskId).device());
         if (servers.length == 0) revert NoServerAvailable();
         IOffloadingPolicy policy = _policy(policyId);
         uint256 index = policy.selectServer(servers, context);
@@ -660,7 +616,9 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         servers = new PackedServer[](list.count);
         totalCapacity = list.totalCapacityMcps;
         address cursor = list.head;
-        uint256 mask = _POSITION_AND_CAPACITY_MASK;
+        // Assembly reads no library's constants: copies (folded into the code by the optimizer).
+        uint256 mask = PackedServerLib.POSITION_AND_CAPACITY_MASK;
+        uint256 nextMask = PackedServerLib.ACCOUNT_MASK; // `next`, where the account goes
         assembly ("memory-safe") {
             let out := add(servers, 0x20)
             // Bounded by MAX_SERVERS: the list holds exactly `count` servers, ending in zero.
@@ -673,7 +631,7 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
                     mstore(out, or(and(word, mask), cursor))
                     out := add(out, 0x20)
                 }
-                cursor := and(word, 0xffffffffffffffffffffffffffffffffffffffff)
+                cursor := and(word, nextMask)
             }
             // Shrink the array in place when a server was left out.
             mstore(servers, shr(5, sub(out, add(servers, 0x20))))
@@ -724,22 +682,22 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
     }
 
     /// @dev The record of an active device whose hub is the caller.
-    function _activeDeviceOfCaller(address device) internal view returns (DeviceRecord storage record) {
+    function _activeDeviceOfCaller(address device) internal view returns (PackedDevice record) {
         record = _devices[device];
-        if (record.membership != Membership.Active) revert DeviceNotActive(device);
-        if (record.hub != msg.sender) revert NotDeviceHub(msg.sender, device, record.hub);
+        if (record.membership() != Membership.Active) revert DeviceNotActive(device);
+        if (record.hub() != msg.sender) revert NotDeviceHub(msg.sender, device, record.hub());
     }
 
     /// @dev The device of an outstanding task and its record; reverts unless `taskId` is the
     /// device's latest task and still waits for its result.
     function _outstandingTask(
         uint256 taskId
-    ) internal view returns (address device, DeviceRecord storage record) {
-        device = address(uint160(taskId >> 96));
+    ) internal view returns (address device, PackedDevice record) {
+        device = TaskId.wrap(taskId).device();
         record = _devices[device];
         if (
-            record.taskState != TaskState.Assigned
-                || taskId != _taskId(device, record.taskCount)
+            record.taskState() != TaskState.Assigned
+                || taskId != _taskId(device, record.taskCount())
         ) revert TaskNotOutstanding(taskId);
     }
 
@@ -752,33 +710,23 @@ contract DroneMecRegistry is IDroneMecRegistry, AccessControlDefaultAdminRules, 
         if (address(policy) == address(0)) revert UnknownPolicy(policyId);
     }
 
+    function _taskId(address device, uint32 sequence) internal pure returns (uint256) {
+        return TaskId.unwrap(TaskIdLib.from(device, sequence));
+    }
+
     // ---------------------------------------------------------------- private
 
-    /// @dev Writes a whole DeviceRecord with one SSTORE, where the compiler would
-    /// read-modify-write every field. The word follows Solidity's own packing of the struct
-    /// (first field in the lowest bytes); the getters read it back through the struct, and the
-    /// tests compare what they read with what was submitted.
-    function _storeDevice(address device, DeviceRecord memory record) private {
-        uint256 word = uint256(uint160(record.hub)) | (uint256(record.policyId) << 160)
-            | (uint256(record.membership) << 168) | (uint256(record.taskState) << 176)
-            | (uint256(record.taskCount) << 184) | (uint256(record.taskKind) << 216);
-        DeviceRecord storage target = _devices[device];
-        assembly ("memory-safe") {
-            sstore(target.slot, word)
-        }
-    }
-
-    /// @dev Writes a whole LatestTask with one SSTORE; see _storeDevice.
-    function _storeLatestTask(address device, LatestTask memory task) private {
-        uint256 word = uint256(uint160(task.server)) | (uint256(task.assignedAt) << 160)
-            | (uint256(task.dataKb) << 192) | (uint256(task.computeMegacycles) << 224);
-        LatestTask storage target = _latestTasks[device];
-        assembly ("memory-safe") {
-            sstore(target.slot, word)
-        }
-    }
-
-    function _taskId(address device, uint32 sequence) internal pure returns (uint256) {
-        return (uint256(uint160(device)) << 96) | sequence;
+    /// @dev One server as the views report it (`getServerInfo`, `getServers`), and the server
+    /// after it in the list (one storage read for both).
+    function _serverInfo(address server) private view returns (ServerInfo memory info, address next) {
+        ServerRecord storage record = _servers[server];
+        info = ServerInfo({
+            account: server,
+            x: record.x,
+            y: record.y,
+            capacityMcps: record.capacityMcps,
+            membership: record.membership
+        });
+        next = record.next;
     }
 }

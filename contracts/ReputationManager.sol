@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {AccessControlDefaultAdminRules} from
     "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IReputationManager} from "../interfaces/IReputationManager.sol";
+import {PackedReport, PackedReportLib} from "./libraries/PackedReport.sol";
 
 /// @title FRESCO reputation manager
 /// @notice See IReputationManager for the formulas, the scale and the rounding.
@@ -161,13 +162,13 @@ contract ReputationManager is IReputationManager, AccessControlDefaultAdminRules
         uint256 period = currentPeriod();
         // Bounded by MAX_BATCH.
         for (uint256 i = 0; i < count; ++i) {
-            uint256 report = reports[i];
-            uint256 taskId = uint64(report >> 32);
+            PackedReport report = PackedReport.wrap(reports[i]);
+            uint256 taskId = report.taskId();
             if (taskId <= last) revert ReportAlreadyCounted(msg.sender, taskId, last);
             last = taskId;
-            uint256 index = uint32(report);
+            uint256 index = report.nodeIndex();
             if (index >= registered) revert NodeIndexNotRegistered(index);
-            uint256 constraint = uint32(report >> 128);
+            uint256 constraint = report.timeConstraint();
             if (constraint == 0) revert ZeroTimeConstraint(taskId);
             _applyReport(msg.sender, period, index, report, constraint);
         }
@@ -193,11 +194,11 @@ contract ReputationManager is IReputationManager, AccessControlDefaultAdminRules
             return;
         }
         if (timeConstraint == 0) revert ZeroTimeConstraint(outcomeId);
-        uint256 report =
-            _packReport(record.index, uint64(outcomeId), elapsed, timeConstraint, succeeded);
+        PackedReport report =
+            PackedReportLib.pack(record.index, uint64(outcomeId), elapsed, timeConstraint, succeeded);
         uint256 period = currentPeriod();
         _applyReport(party, period, record.index, report, timeConstraint);
-        emit OutcomeRecorded(msg.sender, node, outcomeId, party, period, report);
+        emit OutcomeRecorded(msg.sender, node, outcomeId, party, period, PackedReport.unwrap(report));
     }
 
     /// @inheritdoc IReputationManager
@@ -321,28 +322,17 @@ contract ReputationManager is IReputationManager, AccessControlDefaultAdminRules
         uint32 timeConstraintUs,
         bool succeeded
     ) external pure returns (uint256) {
-        return _packReport(nodeIndex, taskId, executionTimeUs, timeConstraintUs, succeeded);
+        return PackedReport.unwrap(
+            PackedReportLib.pack(nodeIndex, taskId, executionTimeUs, timeConstraintUs, succeeded)
+        );
     }
 
     // ---------------------------------------------------------------- internal
 
-    /// @dev The report word; see `packReport`.
-    function _packReport(
-        uint32 nodeIndex,
-        uint64 taskId,
-        uint32 executionTime,
-        uint32 timeConstraint,
-        bool succeeded
-    ) internal pure returns (uint256) {
-        return uint256(nodeIndex) | (uint256(taskId) << 32) | (uint256(executionTime) << 96)
-            | (uint256(timeConstraint) << 128) | (succeeded ? uint256(1) << 160 : 0);
-    }
-
     /// @dev I = (Tc - Texec) * SCALE / Tc for a success within the constraint, else 0.
-    function _incentive(uint256 report, uint256 constraint) internal pure returns (uint256) {
-        uint256 execution = uint32(report >> 96);
-        bool succeeded = (report >> 160) & 1 == 1;
-        if (!succeeded || execution > constraint) return 0;
+    function _incentive(PackedReport report, uint256 constraint) internal pure returns (uint256) {
+        uint256 execution = report.executionTime();
+        if (!report.succeeded() || execution > constraint) return 0;
         return (constraint - execution) * SCALE / constraint;
     }
 
@@ -376,7 +366,7 @@ contract ReputationManager is IReputationManager, AccessControlDefaultAdminRules
         address party,
         uint256 period,
         uint256 index,
-        uint256 report,
+        PackedReport report,
         uint256 constraint
     ) internal {
         (uint256 key, uint256 shift) = _entryPosition(index);

@@ -142,36 +142,71 @@ interface IDroneMecRegistry {
 
     // ---------------------------------------------------------------- errors
 
+    /// @notice Thrown when a server, drone or device to register is the zero address.
     error ZeroAddress();
-    /// @notice Wired to a reputation manager, the registry needs a timeout: it is the time
-    /// constraint of every outcome it reports.
+    /// @notice Thrown when a registry wired to a reputation manager is deployed without a task
+    /// timeout: the timeout is the time constraint of every outcome it reports.
     error ZeroTaskTimeout();
-    /// @notice With a reputation manager, a server must be a registered node there first.
+    /// @notice Thrown when, with a reputation manager, the agent admits a server that is not a
+    /// registered node there.
     error ServerNotReputationNode(address server);
+    /// @notice Thrown when the agent admits a server that is active or was revoked.
     error ServerAlreadyRegistered(address server);
+    /// @notice Thrown when a server that is not active acts (authorizes a drone, answers a
+    /// task) or is revoked.
     error ServerNotActive(address server);
+    /// @notice Thrown when admitting one more server would exceed MAX_SERVERS active ones.
     error TooManyServers(uint256 limit);
+    /// @notice Thrown when the agent admits a server with a capacity of zero.
     error ZeroCapacity();
+    /// @notice Thrown when a server authorizes a drone that is active or was revoked.
     error DroneAlreadyRegistered(address drone);
+    /// @notice Thrown when a drone that is not active (revoked, never registered, or its
+    /// server revoked) acts, is revoked, or is named as a device's new hub.
     error DroneNotActive(address drone);
+    /// @notice Thrown when someone other than the drone's server or the agent revokes a drone.
     error NotDroneAuthority(address caller, address drone);
+    /// @notice Thrown when a drone registers a device that is active or was revoked.
     error DeviceAlreadyRegistered(address device);
+    /// @notice Thrown when a device that is not active is given a task, a policy or a new hub,
+    /// is revoked, or is asked about (`queryOffloading`).
     error DeviceNotActive(address device);
+    /// @notice Thrown when someone other than the device's hub acts for the device or its task.
     error NotDeviceHub(address caller, address device, address hub);
+    /// @notice Thrown when someone other than the device's hub or the agent revokes a device.
     error NotDeviceAuthority(address caller, address device);
+    /// @notice Thrown when a policy to register (a built-in one too) has no code.
     error PolicyNotContract(address policy);
+    /// @notice Thrown when registering one more policy would exceed MAX_POLICIES.
     error TooManyPolicies(uint256 limit);
+    /// @notice Thrown when a policy id names no policy of the catalogue.
     error UnknownPolicy(uint8 policyId);
+    /// @notice Thrown when a task of a device without an offloading policy is to be placed
+    /// (or its placement asked about).
     error OffloadingPolicyNotSet(address device);
+    /// @notice Thrown when a policy returns an index outside the candidates it was given.
     error InvalidPolicyChoice(address policy, uint256 index, uint256 candidates);
+    /// @notice Thrown when a task is to be placed and no active server is a candidate (for a
+    /// reassignment: none but the server it leaves).
     error NoServerAvailable();
+    /// @notice Thrown when a device with a task still assigned submits another or changes hub.
     error TaskOutstanding(address device, uint256 taskId);
+    /// @notice Thrown when `getTaskInfo` is asked for an id that names no task submitted.
     error UnknownTask(uint256 taskId);
+    /// @notice Thrown when `getTaskInfo` is asked for a task that is not its device's latest
+    /// (storage keeps only the latest; the events keep every task).
     error TaskNotInStorage(uint256 taskId, uint256 latestTaskId);
+    /// @notice Thrown when a task to answer, reassign or abandon is not its device's latest or
+    /// no longer waits for a result.
     error TaskNotOutstanding(uint256 taskId);
+    /// @notice Thrown when a server other than the task's assigned one submits its result.
     error NotAssignedServer(address caller, uint256 taskId, address assigned);
+    /// @notice Thrown when a task is reassigned or abandoned before its timeout while its
+    /// server is still active.
     error TaskNotTimedOut(uint256 taskId, uint256 timesOutAt);
+    /// @notice Thrown when a batch holds no task.
     error EmptyBatch();
+    /// @notice Thrown when a batch holds more than MAX_BATCH tasks.
     error BatchTooLarge(uint256 size, uint256 limit);
 
     // ---------------------------------------------------------------- registration

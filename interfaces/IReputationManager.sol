@@ -76,9 +76,9 @@ interface IReputationManager {
     error InvalidScoreParameters(uint16 weight, uint16 initialScore, uint16 resetScore);
     /// @notice Thrown when the agent registers a node that is registered now.
     error NodeAlreadyRegistered(address node);
-    /// @notice The node is unknown or unregistered: it cannot be reported on or removed.
+    /// @notice Thrown when a node to unregister is not registered now (unknown, or left).
     error NodeNotRegistered(address node);
-    /// @notice The node was never registered: it has no score.
+    /// @notice Thrown when a node asked about or reset was never registered: it has no score.
     error UnknownNode(address node);
     /// @notice Thrown when a report names a node index that was never registered.
     error NodeIndexNotRegistered(uint256 index);
@@ -92,8 +92,8 @@ interface IReputationManager {
     error EmptyBatch();
     /// @notice Thrown when a batch holds more than MAX_BATCH reports.
     error BatchTooLarge(uint256 size, uint256 limit);
-    /// @notice Task ids of one reporter must rise strictly: `taskId` was counted already or
-    /// is out of order (the reporter's highest counted id is `lastCounted`).
+    /// @notice Thrown when a report's task id is not above the reporter's highest counted one,
+    /// `lastCounted`: counted already, or out of order (one reporter's ids rise strictly).
     error ReportAlreadyCounted(address reporter, uint256 taskId, uint256 lastCounted);
     /// @notice Thrown when a report or an outcome gives a time constraint of zero.
     error ZeroTimeConstraint(uint256 taskId);
@@ -182,7 +182,8 @@ interface IReputationManager {
     function influenceOf(address party, address node) external view returns (int256);
 
     /// @notice One report word: node index in bits 0..31, task id 32..95, execution time in
-    /// microseconds 96..127, time constraint in microseconds 128..159, success bit 160.
+    /// microseconds 96..127, time constraint in microseconds 128..159, success bit 160
+    /// (contracts/libraries/PackedReport.sol).
     function packReport(
         uint32 nodeIndex,
         uint64 taskId,

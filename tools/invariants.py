@@ -57,7 +57,7 @@ PLANTED = (
     PlantedBug(
         "a detector reveals twice (its commitment is kept after the reveal)",
         "contracts/CollaborationMarket.sol",
-        "_reports[requestId][msg.sender] = guilty ? _REVEALED_GUILTY : _REVEALED_INNOCENT;",
+        "_reports[requestId][msg.sender] = DetectorReportLib.revealed(guilty);",
         "",
     ),
     PlantedBug(
@@ -70,8 +70,9 @@ PLANTED = (
         "a revoked server answers its old task (and is scored for it)",
         "contracts/DroneMecRegistry.sol",
         "if (_servers[msg.sender].membership != Membership.Active) "
-        "revert ServerNotActive(msg.sender);\n        record.taskState = TaskState.Completed;",
-        "record.taskState = TaskState.Completed;",
+        "revert ServerNotActive(msg.sender);\n"
+        "        _devices[device] = record.setTaskState(TaskState.Completed);",
+        "_devices[device] = record.setTaskState(TaskState.Completed);",
     ),
     PlantedBug(
         "one party moves a score beyond its bound (the influence bound is not applied)",
@@ -82,7 +83,7 @@ PLANTED = (
     PlantedBug(
         "a server revoked before its task's deadline is failed for it (revocation time unread)",
         "contracts/DroneMecRegistry.sol",
-        "(active || _revokedAt[task.server] >= timesOutAt)",
+        "(active || _revokedAt[server] >= timesOutAt)",
         "(active || true)",
     ),
 )

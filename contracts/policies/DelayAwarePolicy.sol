@@ -15,6 +15,7 @@ contract DelayAwarePolicy is IOffloadingPolicy {
     /// @notice The mean drone-to-server transmission rate r, kilobytes per second.
     uint32 public immutable MEAN_RATE_KB_PER_S;
 
+    /// @notice Thrown when the mean transmission rate is zero.
     error ZeroRate();
 
     /// @param meanRateKbPerS The mean transmission rate r, kilobytes per second.

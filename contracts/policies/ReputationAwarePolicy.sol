@@ -21,8 +21,9 @@ contract ReputationAwarePolicy is IOffloadingPolicy {
     /// @notice The lowest score a trusted server has, on the reputation manager's scale.
     uint16 public immutable MIN_SCORE;
 
+    /// @notice Thrown when the reputation manager or the inner policy is the zero address.
     error ZeroAddress();
-    /// @notice The inner policy chose outside the trusted candidates it was given.
+    /// @notice Thrown when the inner policy chooses outside the trusted candidates it was given.
     error InvalidInnerChoice(uint256 index, uint256 candidates);
 
     /// @param reputation The reputation manager the registry reports to.

@@ -9,6 +9,7 @@ import {IResultVerifier} from "../../interfaces/IResultVerifier.sol";
 contract HostileVerifier is IResultVerifier {
     uint8 public mode;
 
+    /// @notice Thrown when asked for a verdict in mode 2.
     error NoVerdict();
 
     function setMode(uint8 newMode) external {

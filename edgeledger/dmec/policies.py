@@ -13,6 +13,18 @@ from enum import IntEnum
 from eth_abi import encode
 from eth_utils import keccak
 
+# The words the registry and the policies share, as contracts/libraries/ lays them out (bit
+# offsets and masks under the Solidity constants' names; tests/sim/test_word_layouts.py checks
+# that they are the same).
+# PackedServer.sol: account in bits 0..159, x and y (int32), capacity (uint24).
+SERVER_X_OFFSET = 160
+SERVER_Y_OFFSET = 192
+SERVER_CAPACITY_OFFSET = 224
+SERVER_COORDINATE_MASK = 0xFFFFFFFF
+# TaskId.sol: the device above a sequence number in the low 32 bits.
+TASK_ID_DEVICE_OFFSET = 96
+TASK_ID_SEQUENCE_MASK = 0xFFFFFFFF
+
 
 class Policy(IntEnum):
     """Policy ids as `deploy_dmec` registers them in the registry's catalogue."""
@@ -40,9 +52,9 @@ class Server:
         """The contract's PackedServer word (see contracts/libraries/PackedServer.sol)."""
         return (
             int(self.account, 16)
-            | ((self.x_m & 0xFFFFFFFF) << 160)
-            | ((self.y_m & 0xFFFFFFFF) << 192)
-            | (self.capacity_mcps << 224)
+            | ((self.x_m & SERVER_COORDINATE_MASK) << SERVER_X_OFFSET)
+            | ((self.y_m & SERVER_COORDINATE_MASK) << SERVER_Y_OFFSET)
+            | (self.capacity_mcps << SERVER_CAPACITY_OFFSET)
         )
 
 
@@ -130,13 +142,13 @@ def reputation_aware(
 
 
 def task_id(device: str, sequence: int) -> int:
-    """The registry's task id: the device address above a 96-bit sequence number."""
-    return (int(device, 16) << 96) | sequence
+    """The registry's task id (TaskId.sol): the device address above the sequence number."""
+    return (int(device, 16) << TASK_ID_DEVICE_OFFSET) | sequence
 
 
 def task_device(task_id_: int) -> str:
-    return "0x" + format(task_id_ >> 96, "040x")
+    return "0x" + format(task_id_ >> TASK_ID_DEVICE_OFFSET, "040x")
 
 
 def task_sequence(task_id_: int) -> int:
-    return task_id_ & 0xFFFFFFFF
+    return task_id_ & TASK_ID_SEQUENCE_MASK

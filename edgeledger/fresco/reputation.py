@@ -14,6 +14,13 @@ from typing import Any
 SCALE = 1_000
 MAX_TASK_ID = (1 << 64) - 1
 _U32 = (1 << 32) - 1
+# The report word as contracts/libraries/PackedReport.sol lays it out: the node index in bits
+# 0..31, then each field at its offset (tests/sim/test_word_layouts.py checks that these are
+# the Solidity constants).
+REPORT_TASK_ID_OFFSET = 32
+REPORT_EXECUTION_TIME_OFFSET = 96
+REPORT_TIME_CONSTRAINT_OFFSET = 128
+REPORT_SUCCEEDED_OFFSET = 160
 
 
 @dataclass(frozen=True)
@@ -53,20 +60,20 @@ class Report:
         execution = min(self.execution_time_us, _U32)  # longer than 71 min: no incentive anyway
         return (
             self.node_index
-            | (self.task_id << 32)
-            | (execution << 96)
-            | (self.time_constraint_us << 128)
-            | (int(self.succeeded) << 160)
+            | (self.task_id << REPORT_TASK_ID_OFFSET)
+            | (execution << REPORT_EXECUTION_TIME_OFFSET)
+            | (self.time_constraint_us << REPORT_TIME_CONSTRAINT_OFFSET)
+            | (int(self.succeeded) << REPORT_SUCCEEDED_OFFSET)
         )
 
     @classmethod
     def unpacked(cls, word: int) -> Report:
         return cls(
             node_index=word & _U32,
-            task_id=(word >> 32) & MAX_TASK_ID,
-            execution_time_us=(word >> 96) & _U32,
-            time_constraint_us=(word >> 128) & _U32,
-            succeeded=bool((word >> 160) & 1),
+            task_id=(word >> REPORT_TASK_ID_OFFSET) & MAX_TASK_ID,
+            execution_time_us=(word >> REPORT_EXECUTION_TIME_OFFSET) & _U32,
+            time_constraint_us=(word >> REPORT_TIME_CONSTRAINT_OFFSET) & _U32,
+            succeeded=bool((word >> REPORT_SUCCEEDED_OFFSET) & 1),
         )
 
 

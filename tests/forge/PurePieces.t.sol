@@ -2,16 +2,23 @@
 pragma solidity 0.8.28;
 
 import {CollaborationMarket} from "../../contracts/CollaborationMarket.sol";
-import {PackedServer} from "../../contracts/libraries/PackedServer.sol";
+import {DetectorReport, DetectorReportLib} from "../../contracts/libraries/DetectorReport.sol";
+import {PackedDevice, PackedDeviceLib} from "../../contracts/libraries/PackedDevice.sol";
+import {PackedReport, PackedReportLib} from "../../contracts/libraries/PackedReport.sol";
+import {PackedServer, PackedServerLib} from "../../contracts/libraries/PackedServer.sol";
+import {PackedTask, PackedTaskLib} from "../../contracts/libraries/PackedTask.sol";
+import {TaskId, TaskIdLib} from "../../contracts/libraries/TaskId.sol";
 import {ReputationManager} from "../../contracts/ReputationManager.sol";
 import {ICollaborationMarket} from "../../interfaces/ICollaborationMarket.sol";
+import {IDroneMecRegistry} from "../../interfaces/IDroneMecRegistry.sol";
 import {IReputationManager} from "../../interfaces/IReputationManager.sol";
 import {VM} from "./Vm.sol";
 
 /// @title The contracts' pure pieces against the Python references' vectors, and fuzzed
 /// @notice Vectors come from tools/forge_vectors.py (the references in edgeledger/): the score
 /// formula with its per-party bound, the report word, the bid score, the detectors'
-/// commitments, the server word. Fuzz tests check what must hold for any input.
+/// commitments, the server word. Fuzz tests check what must hold for any input, and that every
+/// packed word of contracts/libraries/ reads back what was put in it.
 contract PurePieces {
     ReputationManager internal reputation;
     CollaborationMarket internal market;
@@ -56,7 +63,8 @@ contract PurePieces {
         }
     }
 
-    /// @notice packReport builds Report.packed's word from the same fields.
+    /// @notice packReport builds Report.packed's word from the same fields, and PackedReport
+    /// reads the fields back out of it.
     function test_reportWordsEqualTheReference() public view {
         string memory json = _vectors("reports");
         uint256[] memory index = VM.parseJsonUintArray(json, ".nodeIndex");
@@ -70,6 +78,11 @@ contract PurePieces {
                 uint32(index[i]), uint64(taskId[i]), uint32(execution[i]), uint32(constraint[i]), succeeded[i]
             );
             require(packed == word[i], "a report word differs from Report.packed");
+            PackedReport report = PackedReport.wrap(word[i]);
+            require(report.nodeIndex() == index[i] && report.taskId() == taskId[i], "index or task");
+            require(report.executionTime() == execution[i], "execution time");
+            require(report.timeConstraint() == constraint[i], "time constraint");
+            require(report.succeeded() == succeeded[i], "success bit");
         }
     }
 
@@ -101,8 +114,8 @@ contract PurePieces {
         }
     }
 
-    /// @notice The server word of dmec.policies.Server.packed reads back as its fields, the
-    /// way the policies read it (account, capacity; x and y sign-extended as ServerSelection).
+    /// @notice The server word of dmec.policies.Server.packed is PackedServer's from the same
+    /// fields, and reads back as them (x and y sign-extended).
     function test_serverWordsReadBackAsTheReference() public view {
         string memory json = _vectors("servers");
         address[] memory account = VM.parseJsonAddressArray(json, ".account");
@@ -114,9 +127,11 @@ contract PurePieces {
             PackedServer server = PackedServer.wrap(words[i]);
             require(server.account() == account[i], "account");
             require(server.capacityMcps() == capacity[i], "capacity");
-            require(int32(uint32(words[i] >> 160)) == x[i], "x");
-            require(int32(uint32(words[i] >> 192)) == y[i], "y");
+            require(server.x() == x[i] && server.y() == y[i], "x or y");
             require(words[i] >> 248 == 0, "top byte");
+            PackedServer packed =
+                PackedServerLib.pack(account[i], int32(x[i]), int32(y[i]), uint24(capacity[i]));
+            require(PackedServer.unwrap(packed) == words[i], "a server word differs from Server.packed");
         }
     }
 
@@ -159,6 +174,82 @@ contract PurePieces {
         require(uint32(word) == index && uint64(word >> 32) == taskId, "index or task");
         require(uint32(word >> 96) == execution && uint32(word >> 128) == constraint, "times");
         require((word >> 160) == (succeeded ? 1 : 0), "success bit");
+        PackedReport report = PackedReport.wrap(word);
+        require(report.nodeIndex() == index && report.taskId() == taskId, "getters: index or task");
+        require(report.executionTime() == execution && report.timeConstraint() == constraint, "getters: times");
+        require(report.succeeded() == succeeded, "getters: success bit");
+    }
+
+    /// @notice A device word built field by field reads every field back, and each setter
+    /// changes its own field only.
+    function testFuzz_aDeviceWordKeepsEveryField(
+        address hub,
+        uint8 policyId,
+        uint8 membership,
+        uint8 taskState,
+        uint32 taskCount,
+        uint16 taskKind,
+        uint256 before
+    ) public pure {
+        IDroneMecRegistry.Membership m = IDroneMecRegistry.Membership(membership % 3);
+        IDroneMecRegistry.TaskState t = IDroneMecRegistry.TaskState(taskState % 4);
+        // From any word: every field is overwritten, the unused top bits kept.
+        PackedDevice device = PackedDevice.wrap(before).setHub(hub).setPolicyId(policyId).setMembership(m)
+            .setTaskState(t).setTaskCount(taskCount).setTaskKind(taskKind);
+        require(device.hub() == hub && device.policyId() == policyId, "hub or policy");
+        require(device.membership() == m && device.taskState() == t, "membership or task state");
+        require(device.taskCount() == taskCount && device.taskKind() == taskKind, "task count or kind");
+        require(PackedDevice.unwrap(device) >> 232 == before >> 232, "the unused bits");
+        PackedDevice registered = PackedDeviceLib.registered(hub);
+        require(registered.hub() == hub && registered.policyId() == 0, "registered: hub, no policy");
+        require(registered.membership() == IDroneMecRegistry.Membership.Active, "registered: active");
+        require(registered.taskState() == IDroneMecRegistry.TaskState.None, "registered: no task");
+        require(registered.taskCount() == 0 && registered.taskKind() == 0, "registered: no task");
+    }
+
+    /// @notice A task word reads back its fields; a reassignment keeps data and computation.
+    function testFuzz_aTaskWordKeepsEveryField(
+        address server,
+        uint32 assignedAt,
+        uint32 dataKb,
+        uint32 computeMegacycles,
+        address next,
+        uint32 reassignedAt
+    ) public pure {
+        PackedTask task = PackedTaskLib.pack(server, assignedAt, dataKb, computeMegacycles);
+        require(task.server() == server && task.assignedAt() == assignedAt, "server or time");
+        require(task.dataKb() == dataKb && task.computeMegacycles() == computeMegacycles, "amounts");
+        task = task.setAssignment(next, reassignedAt);
+        require(task.server() == next && task.assignedAt() == reassignedAt, "reassigned");
+        require(task.dataKb() == dataKb && task.computeMegacycles() == computeMegacycles, "amounts kept");
+    }
+
+    /// @notice A task id reads back its device and sequence, and orders a device's tasks.
+    function testFuzz_aTaskIdReadsBackItsDeviceAndSequence(address device, uint32 sequence) public pure {
+        TaskId id = TaskIdLib.from(device, sequence);
+        require(id.device() == device && id.sequence() == sequence, "device or sequence");
+        require(TaskId.unwrap(id) == (uint256(uint160(device)) << 96) | sequence, "(device << 96) | sequence");
+    }
+
+    /// @notice A committed word holds its commitment and nothing else, and is never a mark.
+    function testFuzz_aDetectorReportHoldsItsCommitmentOnly(bytes32 commitment, bytes32 other) public pure {
+        DetectorReport report = DetectorReportLib.committed(commitment);
+        require(report.isCommitment() && !report.isNone(), "a commitment");
+        require(report.holds(commitment), "holds its commitment");
+        require(!report.isReveal(true) && !report.isReveal(false), "not a reveal");
+        if ((commitment ^ other) << 1 != bytes32(0)) require(!report.holds(other), "holds another");
+        DetectorReport[4] memory marks = [
+            DetectorReportLib.NONE,
+            DetectorReportLib.REVEALED_INNOCENT,
+            DetectorReportLib.REVEALED_GUILTY,
+            DetectorReportLib.REWARD_CLAIMED
+        ];
+        for (uint256 i = 0; i < marks.length; ++i) {
+            require(!marks[i].isCommitment() && !marks[i].holds(commitment), "a mark is no commitment");
+        }
+        require(DetectorReportLib.revealed(true).isReveal(true), "guilty");
+        require(DetectorReportLib.revealed(false).isReveal(false), "innocent");
+        require(!DetectorReportLib.revealed(true).isReveal(false), "guilty is not innocent");
     }
 
     /// @notice A bid score never exceeds capability * 2^32 / cost and never rises with n/m.

@@ -1,7 +1,9 @@
 """Each replay, on a reduced configuration, gives the same rows as it did at commit 716a251,
 before the replays were split into settings, experiment and report (issue 22): the CSVs it writes
 are compared, column by column, with those kept in tests/replays/rows/, the columns that are
-measured times (and whatever follows from them) aside.
+measured times (and whatever follows from them) aside. The DMEC rows' gas columns were rewritten
+once since, when the contracts' packed words got named types (issue 22): the same calls, 300 to
+1,700 gas cheaper each; every other column stayed as it was.
 
 Every replay runs in a process of its own on a fresh chain (ape's foundry provider, as `make
 demo`), so what it reads from the chain (prevrandao, nonces, addresses) does not depend on the
@@ -105,7 +107,9 @@ REDUCED = {
             "efficiency.csv": frozenset({"wall_s", "speed_up", "efficiency"}),
         },
     ),
-    # Seeds 11 and 12; Random's picks and the scores after them vary with anvil's prevrandao.
+    # Seeds 11 and 12. Random's picks vary with anvil's prevrandao, and with them the scores,
+    # so who may bid in the market, who wins and whether the winner was bad (a CI run saw a
+    # different `slashed`): only the shape of those rows is compared.
     "scenario": Reduced(
         lambda accounts, out: run_scenario(
             accounts,
@@ -126,6 +130,7 @@ REDUCED = {
         {
             "assignments.csv": frozenset({"server", "bad_now"}),
             "scores.csv": frozenset({"score"}),
+            "market.csv": frozenset({"bidders", "winner", "slashed"}),
         },
     ),
 }

@@ -38,7 +38,7 @@ from hypothesis.stateful import (
 )
 
 from edgeledger.dmec.policies import Policy, Server, TaskPlacement, select, task_id
-from edgeledger.fresco.reputation import replay_scores
+from edgeledger.fresco.reputation import Report, replay_scores
 
 NONE, ACTIVE, REVOKED = 0, 1, 2
 ASSIGNED, COMPLETED, ABANDONED = 1, 2, 3
@@ -564,7 +564,7 @@ class WiredRegistryMachine(RegistryMachine):
             self.outcomes_follow_closes()
             logs = self.reputation.OutcomeRecorded.range(self.first_block, 0)
             recorded = [
-                (str(log.node), int(log.outcomeId), bool((int(log.report) >> 160) & 1))
+                (str(log.node), int(log.outcomeId), Report.unpacked(int(log.report)).succeeded)
                 for log in logs
             ]
             assert recorded == self.expected

@@ -9,7 +9,11 @@ import pytest
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 
-from edgeledger.fresco.reputation import Report
+from edgeledger.fresco.reputation import (
+    REPORT_SUCCEEDED_OFFSET,
+    REPORT_TASK_ID_OFFSET,
+    Report,
+)
 
 MS = 1_000  # microseconds
 
@@ -243,7 +247,8 @@ def test_update__a_node_never_registered_reverts_one_that_left_is_still_scored(
 
 
 def test_update__zero_time_constraint_reverts(reputation: Any, reporter: Any, node: Any) -> None:
-    word = (7 << 32) | (1 << 160)  # node 0, task 7, no constraint: Report refuses to pack it
+    # Node 0, task 7, succeeded, no constraint: Report refuses to pack it.
+    word = (7 << REPORT_TASK_ID_OFFSET) | (1 << REPORT_SUCCEEDED_OFFSET)
     with ape.reverts(reputation.ZeroTimeConstraint, taskId=7):
         reputation.updateNodeReputation([word], sender=reporter)
 

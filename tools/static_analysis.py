@@ -72,7 +72,7 @@ def project_slither() -> Any:
         sorted(
             str(path.relative_to(ROOT))
             for path in (ROOT / "contracts").rglob("*.sol")
-            if "testing" not in path.parts
+            if "testing" not in path.parts and "examples" not in path.parts
         )
     )
     standard.add_optimization(unit.to_dict(), settings["optimize"], settings["optimization_runs"])

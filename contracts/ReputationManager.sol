@@ -118,23 +118,21 @@ contract ReputationManager is IReputationManager, AccessControlDefaultAdminRules
 
     /// @inheritdoc IReputationManager
     function registerNode(address node) external onlyRole(AGENT_ROLE) {
-        if (node == address(0)) revert ZeroAddress();
-        NodeRecord memory record = _nodes[node];
         NodeList memory list = _nodeList;
-        if (record.membership == Membership.Active) revert NodeAlreadyRegistered(node);
-        if (record.membership == Membership.Unregistered) {
-            // Back with its old index, and so its old score: leaving does not wash a score.
-            _nodes[node].membership = Membership.Active;
-        } else {
-            if (list.registered >= MAX_NODES) revert TooManyNodes(MAX_NODES);
-            record = NodeRecord({next: list.head, index: list.registered, membership: Membership.Active});
-            _nodes[node] = record;
-            list.head = node;
-            list.registered += 1;
-        }
-        list.active += 1;
+        _register(node, list);
         _nodeList = list;
-        emit NodeRegistered(node, record.index);
+    }
+
+    /// @inheritdoc IReputationManager
+    function registerNodes(address[] calldata nodes) external onlyRole(AGENT_ROLE) {
+        uint256 count = nodes.length;
+        if (count == 0) revert EmptyBatch();
+        // The list's head and counts are written once for the batch: that is what a batch saves.
+        NodeList memory list = _nodeList;
+        for (uint256 i = 0; i < count; ++i) {
+            _register(nodes[i], list);
+        }
+        _nodeList = list;
     }
 
     /// @inheritdoc IReputationManager
@@ -328,6 +326,26 @@ contract ReputationManager is IReputationManager, AccessControlDefaultAdminRules
     }
 
     // ---------------------------------------------------------------- internal
+
+    /// @dev Admits `node` into `list` (the caller writes `list` back). A node named twice in one
+    /// batch is refused the second time: its record is written before the next is read.
+    function _register(address node, NodeList memory list) internal {
+        if (node == address(0)) revert ZeroAddress();
+        NodeRecord memory record = _nodes[node];
+        if (record.membership == Membership.Active) revert NodeAlreadyRegistered(node);
+        if (record.membership == Membership.Unregistered) {
+            // Back with its old index, and so its old score: leaving does not wash a score.
+            _nodes[node].membership = Membership.Active;
+        } else {
+            if (list.registered >= MAX_NODES) revert TooManyNodes(MAX_NODES);
+            record = NodeRecord({next: list.head, index: list.registered, membership: Membership.Active});
+            _nodes[node] = record;
+            list.head = node;
+            list.registered += 1;
+        }
+        list.active += 1;
+        emit NodeRegistered(node, record.index);
+    }
 
     /// @dev I = (Tc - Texec) * SCALE / Tc for a success within the constraint, else 0.
     function _incentive(PackedReport report, uint256 constraint) internal pure returns (uint256) {

@@ -105,6 +105,10 @@ interface IReputationManager {
     /// @notice Admit `node` (agent). A node registered before gets its old index and score back.
     function registerNode(address node) external;
 
+    /// @notice Admit every node of `nodes` in order (agent), as many `registerNode` calls would,
+    /// in one transaction: all of them or none. Indices follow the order of `nodes`.
+    function registerNodes(address[] calldata nodes) external;
+
     /// @notice Remove `node`, by the agent or the node itself. Its score stays on record.
     function unregisterNode(address node) external;
 

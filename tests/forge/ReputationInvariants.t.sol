@@ -14,7 +14,7 @@ contract ReputationInvariants is InvariantTest {
     function setUp() public {
         handler = new ReputationHandler();
         reputation = IReputationManager(address(handler.REPUTATION()));
-        bytes4[] memory steps = new bytes4[](7);
+        bytes4[] memory steps = new bytes4[](8);
         steps[0] = ReputationHandler.register.selector;
         steps[1] = ReputationHandler.unregister.selector;
         steps[2] = ReputationHandler.report.selector;
@@ -22,14 +22,15 @@ contract ReputationInvariants is InvariantTest {
         steps[4] = ReputationHandler.reset.selector;
         steps[5] = ReputationHandler.wait.selector;
         steps[6] = ReputationHandler.attack.selector;
+        steps[7] = ReputationHandler.registerMany.selector;
         _target(address(handler), steps);
     }
 
     /// @notice Every score equals the reference's arithmetic on the outcomes counted (the
     /// paper's formula, truncated, each party's influence bounded per period) and stays on the
     /// scale; membership, indices and the active count are the reference's; no attack (a role
-    /// not held, a repeated task id, an unknown node, a zero constraint, a bad batch) goes
-    /// through.
+    /// not held, a node named twice in one batch, a repeated task id, an unknown node, a zero
+    /// constraint, a bad batch) goes through.
     function invariant_reputationPromises() public view {
         require(handler.breaches() == 0, "an attack went through");
         address[12] memory nodes = handler.nodeList();

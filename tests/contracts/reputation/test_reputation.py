@@ -122,6 +122,63 @@ def test_register_node__comes_back_with_index_and_score(
     assert reputation.getNodeCount() == 2
 
 
+def test_register_nodes__in_the_batch_order(
+    reputation: Any, agent: Any, reporter: Any, node: Any
+) -> None:
+    reputation.updateNodeReputation([report(0, 1, 90)], sender=reporter)
+    lowered = reputation.getReputationScore(node)
+    reputation.unregisterNode(node, sender=node)
+    batch = [synthetic(1), node.address, synthetic(2)]
+
+    tx = reputation.registerNodes(batch, sender=agent)
+
+    assert tx.events == [
+        reputation.NodeRegistered(node=synthetic(1), index=1),
+        reputation.NodeRegistered(node=node, index=0),  # back with its index and score
+        reputation.NodeRegistered(node=synthetic(2), index=2),
+    ]
+    assert reputation.getReputationScores(batch) == [500, lowered, 500]
+    assert reputation.getNodeCount() == 3
+
+
+def test_register_nodes__not_agent_reverts(reputation: Any, outsider: Any) -> None:
+    with ape.reverts(reputation.AccessControlUnauthorizedAccount, account=outsider):
+        reputation.registerNodes([synthetic(1)], sender=outsider)
+
+
+def test_register_nodes__empty_reverts(reputation: Any, agent: Any) -> None:
+    with ape.reverts(reputation.EmptyBatch):
+        reputation.registerNodes([], sender=agent)
+
+
+@pytest.mark.parametrize("second", ["same", "registered", "zero"])
+def test_register_nodes__all_or_nothing(
+    reputation: Any, agent: Any, node: Any, second: str
+) -> None:
+    """A batch with one node it may not admit admits none of them."""
+    refused = {"same": synthetic(1), "registered": node.address, "zero": "0x" + "00" * 20}
+    if second == "zero":
+        expected = ape.reverts(reputation.ZeroAddress)
+    else:
+        expected = ape.reverts(reputation.NodeAlreadyRegistered, node=refused[second])
+    with expected:
+        reputation.registerNodes([synthetic(1), refused[second]], sender=agent)
+    assert not reputation.isRegistered(synthetic(1))
+    assert reputation.getNodeCount() == 1
+
+
+def test_register_nodes__too_many_reverts(reputation: Any, agent: Any, chain: Any) -> None:
+    # One place left (the counters written as in the registerNode test), two asked.
+    limit = reputation.MAX_NODES()
+    chain.provider.set_storage(
+        reputation.address, 3, HexBytes(((limit - 1) << 160).to_bytes(32, "big"))
+    )
+    with ape.reverts(reputation.TooManyNodes, limit=limit):
+        reputation.registerNodes([synthetic(1), synthetic(2)], sender=agent)
+    reputation.registerNodes([synthetic(1)], sender=agent)
+    assert reputation.isRegistered(synthetic(1))
+
+
 @pytest.mark.parametrize("by", ["agent", "node"])
 def test_unregister_node__by_agent_or_itself(
     reputation: Any, node: Any, other_server: Any, agent: Any, by: str

@@ -71,6 +71,32 @@ contract ReputationHandler {
     function register(uint256 seed) external {
         address node = _nodeWith(seed, Membership.Active, false);
         REPUTATION.registerNode(node);
+        _admitted(node);
+    }
+
+    /// @notice The agent admits one to three nodes that are not active in one batch.
+    function registerMany(uint256 seed, uint256 size) external {
+        uint256 wanted = 1 + size % 3;
+        address[] memory found = new address[](NODES);
+        uint256 count = 0;
+        for (uint256 i = 0; i < NODES && count < wanted; ++i) {
+            address node = nodes[(seed + i) % NODES];
+            if (ghostMembership[node] != Membership.Active) found[count++] = node;
+        }
+        require(count > 0, "no such node");
+        address[] memory batch = new address[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            batch[i] = found[i];
+        }
+        REPUTATION.registerNodes(batch);
+        for (uint256 i = 0; i < count; ++i) {
+            _admitted(batch[i]);
+        }
+    }
+
+    /// @dev The reference's side of an admission: a new node gets the next index and the initial
+    /// score, a returning one keeps both.
+    function _admitted(address node) internal {
         if (ghostMembership[node] == Membership.None) {
             ghostIndex[node] = ghostRegistered++;
             _scores.score[node] = INITIAL;
@@ -136,11 +162,12 @@ contract ReputationHandler {
 
     // ---------------------------------------------------------------- attacks: each must fail
 
-    /// @notice Roles and the report rules: an outsider reports, registers, resets, counts an
-    /// outcome or removes a node; a reporter repeats a task id, names a node never
-    /// registered, sends a zero time constraint, an empty or an oversized batch.
+    /// @notice Roles and the report rules: an outsider reports, registers (one node or a batch),
+    /// resets, counts an outcome or removes a node; the agent names a node twice in one batch; a
+    /// reporter repeats a task id, names a node never registered, sends a zero time constraint,
+    /// an empty or an oversized batch.
     function attack(uint256 kind, uint256 seed) external {
-        kind = kind % 9;
+        kind = kind % 11;
         address attacker = OUTSIDER;
         bytes memory call_;
         uint256[] memory batch = new uint256[](1);
@@ -157,6 +184,17 @@ contract ReputationHandler {
             call_ = abi.encodeCall(REPUTATION.recordOutcome, (nodes[seed % NODES], nodes[0], 1, 0, 10, true));
         } else if (kind == 4) {
             call_ = abi.encodeCall(REPUTATION.unregisterNode, (nodes[seed % NODES]));
+        } else if (kind == 9) {
+            address[] memory outsiders = new address[](1);
+            outsiders[0] = OUTSIDER;
+            call_ = abi.encodeCall(REPUTATION.registerNodes, (outsiders));
+        } else if (kind == 10) {
+            // The agent itself names one node twice in a batch: a second index, or a second
+            // active count, would be a breach.
+            attacker = address(this);
+            address[] memory twice = new address[](2);
+            (twice[0], twice[1]) = (nodes[seed % NODES], nodes[seed % NODES]);
+            call_ = abi.encodeCall(REPUTATION.registerNodes, (twice));
         } else {
             attacker = reporter;
             uint256 taskId = last + 1;

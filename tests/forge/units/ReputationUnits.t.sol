@@ -178,6 +178,67 @@ contract ReputationUnits is UnitHelpers {
         _eq(r.getNode(4095).index, 4095, "last node");
     }
 
+    // ---------------------------------------------------------------- registerNodes
+
+    function _batch(address a, address b) internal pure returns (address[] memory nodes) {
+        nodes = new address[](2);
+        (nodes[0], nodes[1]) = (a, b);
+    }
+
+    function test_registerNodes_onlyTheAgent() public {
+        bytes32 agent = rep.AGENT_ROLE();
+        VM.expectRevert(_unauthorized(STRANGER, agent));
+        VM.prank(STRANGER);
+        rep.registerNodes(_batch(N4, address(0x7005)));
+    }
+
+    function test_registerNodes_refusesAnEmptyBatch() public {
+        VM.expectRevert(IReputationManager.EmptyBatch.selector);
+        rep.registerNodes(new address[](0));
+    }
+
+    function test_registerNodes_indicesFollowTheBatchOrderAndAReturningNodeKeepsItsOwn() public {
+        _outcome(N2, N1, 1, 0, false); // 350
+        rep.unregisterNode(N2);
+        address n5 = address(0x7005);
+        address[] memory nodes = new address[](3);
+        (nodes[0], nodes[1], nodes[2]) = (n5, N2, N4);
+        rep.registerNodes(nodes);
+        _eq(rep.getNodeIndex(n5), 3, "n5 first new");
+        _eq(rep.getNodeIndex(N4), 4, "N4 second new");
+        _eq(rep.getNodeIndex(N2), 1, "N2 its old index");
+        _eq(_score(N2), 350, "N2 its old score");
+        _eq(_score(N4), 500, "N4 the initial score");
+        _eq(rep.getNodeCount(), 5, "count");
+        require(rep.isRegistered(n5) && rep.isRegistered(N2) && rep.isRegistered(N4), "active");
+        _eqAddr(rep.getNode(4).account, N4, "node 4");
+    }
+
+    function test_registerNodes_allOrNothing() public {
+        VM.expectRevert(_err(IReputationManager.NodeAlreadyRegistered.selector, N1));
+        rep.registerNodes(_batch(N4, N1));
+        VM.expectRevert(_err(IReputationManager.NodeAlreadyRegistered.selector, N4));
+        rep.registerNodes(_batch(N4, N4)); // named twice
+        VM.expectRevert(IReputationManager.ZeroAddress.selector);
+        rep.registerNodes(_batch(N4, address(0)));
+        require(!rep.isRegistered(N4), "nothing of a refused batch stays");
+        _eq(rep.getNodeCount(), 3, "count");
+    }
+
+    function test_registerNodes_atMostMaxNodesEverRegistered() public {
+        ReputationManager r = new ReputationManager(300, 500, 500, 500, DAY, 0);
+        address[] memory nodes = new address[](4095);
+        for (uint256 i = 0; i < 4095; ++i) nodes[i] = address(uint160(0x100000 + i));
+        r.registerNodes(nodes);
+        VM.expectRevert(abi.encodeWithSelector(IReputationManager.TooManyNodes.selector, uint256(4096)));
+        r.registerNodes(_batch(N1, N2)); // one place left, two asked: neither is admitted
+        address[] memory last = new address[](1);
+        last[0] = N2;
+        r.registerNodes(last);
+        _eq(r.getNodeCount(), 4096, "full");
+        require(!r.isRegistered(N1) && r.isRegistered(N2), "the refused batch left nothing");
+    }
+
     // ---------------------------------------------------------------- unregisterNode
 
     function test_unregisterNode_byItselfOrTheAgent() public {

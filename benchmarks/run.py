@@ -3,7 +3,8 @@
 Every figure comes from a receipt or a clock read in this run. One module a contract measures
 its paths and writes its section: bench_dmec (DroneMecRegistry), bench_reputation
 (ReputationManager), bench_market (CollaborationMarket), bench_identity (the three wired as one
-identity), bench_fresco (decision time and the quick replay). bench_bounds holds the EVM prices
+identity), bench_fresco (decision time and the quick replay), bench_throughput (transactions
+per second: ape, a raw batch and the replays' chain driver). bench_bounds holds the EVM prices
 the lower bounds are made of and the gas tables' rows, bench_section the layout of a section.
 This runner measures the sections in order on one chain and writes them out.
 """
@@ -19,6 +20,7 @@ from bench_fresco import fresco_section
 from bench_identity import identity_section
 from bench_market import market_section
 from bench_reputation import reputation_section
+from bench_throughput import throughput_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS: list[Callable[[], list[str]]] = [
@@ -27,6 +29,7 @@ SECTIONS: list[Callable[[], list[str]]] = [
     market_section,
     identity_section,
     fresco_section,
+    throughput_section,
 ]
 PREAMBLE = [
     "# Benchmarks",

@@ -117,7 +117,7 @@ class Drone:
         receipt = registry.submitTask(
             device, spec.data_kb, spec.compute_megacycles, spec.kind, sender=self.account
         )
-        return self._relayed(receipt, receipt.events[0], spec)
+        return self.relayed(receipt.gas_used, receipt.events[0], spec)
 
     def relay_batch(self, registry: Any, tasks: list[tuple[str, TaskSpec]]) -> list[Relayed]:
         receipt = registry.submitTasks(
@@ -126,7 +126,7 @@ class Drone:
         )
         share = receipt.gas_used // len(tasks)
         return [
-            self._relayed(receipt, event, spec, gas_used=share)
+            self.relayed(share, event, spec)
             for event, (_, spec) in zip(receipt.events, tasks, strict=True)
         ]
 
@@ -138,15 +138,14 @@ class Drone:
         """The task's payload as the drone forwards it to the server (simulated content)."""
         return keccak(encode(["uint256", "uint32"], [task_id, spec.data_kb]))
 
-    def _relayed(
-        self, receipt: Any, event: Any, spec: TaskSpec, gas_used: int | None = None
-    ) -> Relayed:
+    def relayed(self, gas_used: int, event: Any, spec: TaskSpec) -> Relayed:
+        """What the drone knows of a relay from its TaskSubmitted event and the gas it paid."""
         return Relayed(
             task_id=int(event.taskId),
             device=str(event.device),
             server=str(event.server),
             spec=spec,
-            gas_used=receipt.gas_used if gas_used is None else gas_used,
+            gas_used=int(gas_used),
             transmission_s=spec.data_kb / self.rate_kb_per_s,
         )
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from edgeledger.fresco.client import ReputationClient
+from edgeledger.driver import Call, ChainDriver
+from edgeledger.fresco.client import ReputationClient, Transport
 from edgeledger.fresco.reputation import SCALE, scores_after, to_us
 
 
@@ -44,3 +45,14 @@ def mirrored_mismatches(contract: Any, client: ReputationClient, nodes: list[str
     on_chain = [int(v) for v in contract.getReputationScores(nodes)]
     expected = scores_after(nodes, client.counted)
     return sum(a != b for a, b in zip(on_chain, expected, strict=True))
+
+
+def driver_transport(driver: ChainDriver, contract: Any, reporter: Any) -> Transport:
+    """The client's batches sent through the chain driver: signed in process and sent raw,
+    the receipt awaited; a revert or a refusal raises, as the client's own transport does."""
+
+    def send(words: list[int]) -> Any:
+        step = f"a batch of {len(words)} reports"
+        return driver.call(Call(reporter, contract, "updateNodeReputation", (words,), step))
+
+    return send

@@ -20,9 +20,11 @@ from edgeledger.dmec.actors import (
     MecServer,
     Relayed,
     WorkloadModel,
+    result_digest,
 )
 from edgeledger.dmec.audit import device_history, format_history
 from edgeledger.dmec.policies import Policy
+from edgeledger.driver import Call, ChainDriver
 from edgeledger.ethereum import synthetic_address
 from edgeledger.progress import ProgressCallback, quiet
 from edgeledger.replays.dmec.settings import DmecReplayConfig
@@ -36,6 +38,7 @@ class DmecWorld:
     drone: Drone
     servers: list[MecServer]
     devices: dict[Policy, list[IoTDevice]]
+    driver: ChainDriver  # the bulk transactions (registrations, a policy's tasks)
 
     @property
     def registry(self) -> Any:
@@ -67,14 +70,25 @@ def build_dmec_world(
     drone = Drone(drone_account, 0, 0, deployment.parameters.mean_rate_kb_per_s)
     registry.registerDrone(drone_account, 0, 0, sender=server_accounts[0])
     devices: dict[Policy, list[IoTDevice]] = {}
+    registrations = []
     for policy in Policy:
         devices[policy] = []
         for i in range(devices_per_policy):
             address = synthetic_address(0xD0 + int(policy), i)
-            registry.registerDevice(address, sender=drone_account)
-            registry.addOffloadingPolicy(address, int(policy), sender=drone_account)
+            registrations += [
+                Call(drone_account, registry, "registerDevice", (address,), f"device {address}"),
+                Call(
+                    drone_account,
+                    registry,
+                    "addOffloadingPolicy",
+                    (address, int(policy)),
+                    f"{policy.label} for device {address}",
+                ),
+            ]
             devices[policy].append(IoTDevice(address, workload, rng))
-    return DmecWorld(deployment, drone, servers, devices)
+    driver = ChainDriver()
+    driver.send(registrations)
+    return DmecWorld(deployment, drone, servers, devices, driver)
 
 
 def offload_one(world: DmecWorld, device: IoTDevice) -> tuple[Relayed, int]:
@@ -86,6 +100,47 @@ def offload_one(world: DmecWorld, device: IoTDevice) -> tuple[Relayed, int]:
         world.registry, relayed.task_id, world.drone.forward(spec, relayed.task_id)
     )
     return relayed, int(receipt.gas_used)
+
+
+def offload_all(world: DmecWorld, devices: list[IoTDevice]) -> list[tuple[Relayed, int]]:
+    """`offload_one` for a task of each device, in two batches through the chain driver: every
+    relay (the drone's, in the devices' order), then every result (each by its server). A
+    relay's gas does not depend on the results of other devices' tasks (they are on other
+    devices' words), so the figures are those of offloading the tasks one by one."""
+    drone, registry = world.drone, world.registry
+    specs = [device.next_task() for device in devices]
+    relays = world.driver.send(
+        [
+            Call(
+                drone.account,
+                registry,
+                "submitTask",
+                (device.address, spec.data_kb, spec.compute_megacycles, spec.kind),
+                f"the relay of a task of {device.address}",
+            )
+            for device, spec in zip(devices, specs, strict=True)
+        ]
+    )
+    relayed = [
+        drone.relayed(receipt.gas_used, receipt.events(registry.TaskSubmitted)[0], spec)
+        for receipt, spec in zip(relays, specs, strict=True)
+    ]
+    results = []
+    for task, spec in zip(relayed, specs, strict=True):
+        server = world.server(task.server)
+        digest = result_digest(task.task_id, drone.forward(spec, task.task_id))
+        results.append(
+            Call(
+                server.account,
+                registry,
+                "submitResult",
+                (task.task_id, digest),
+                f"the result of task {task.task_id:#x}",
+            )
+        )
+        server.completed.append(task.task_id)
+    answered = world.driver.send(results)
+    return [(task, receipt.gas_used) for task, receipt in zip(relayed, answered, strict=True)]
 
 
 def gas_versus_tasks(
@@ -111,8 +166,8 @@ def gas_versus_tasks(
             for device in world.devices[policy]:
                 device.rng = rng
             relay_gas = result_gas = 0
-            for n, device in enumerate(world.devices[policy], start=1):
-                relayed, gas = offload_one(world, device)
+            tasks = offload_all(world, world.devices[policy])
+            for n, (relayed, gas) in enumerate(tasks, start=1):
                 relay_gas += relayed.gas_used
                 result_gas += gas
                 if n in config.task_counts:

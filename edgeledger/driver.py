@@ -1,0 +1,344 @@
+"""Bulk transactions at the node's own speed, for replays that send thousands of them.
+
+ape signs, sends and waits for one transaction at a time, with several requests to the node for
+each (about a fifth of what the node takes: BENCHMARKS.md, "Chain throughput"): right for a
+user calling a contract, too slow for a replay. The driver signs every transaction of a batch
+itself (eth-account, the sender's own key, each sender's next nonce as the node counts it),
+sends them as one JSON-RPC batch, and only then collects the receipts, in one batch request per
+poll. Within a batch only each sender's own order is kept: calls whose order across senders
+matters go in separate batches. A transaction that fails is reported with the step that sent
+it; nothing is lost silently, and each batch starts from the nonces the node counts.
+
+Who may use it: a replay whose accounts are ape test accounts (their keys are known), on a node
+of its own. ape stays the way contracts are deployed and called interactively.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from edgeledger.errors import EdgeledgerError
+
+# Enough for any single call of the replays (a 41-node registerNodes takes 1.09 M, a batch of
+# 256 reports less); a transaction pays for the gas it uses, not for its limit.
+DEFAULT_GAS = 3_000_000
+RECEIPT_POLL_S = 0.02
+TIP_WEI = 10**9
+RPC_BATCH = 500  # requests per JSON-RPC batch: bounded bodies, whatever the calls
+
+
+@dataclass(frozen=True)
+class Call:
+    """One transaction: `sender` (an ape test account) calls `method(*args)` on `contract`.
+    `step` says what it is, for the failure that names it."""
+
+    sender: Any
+    contract: Any
+    method: str
+    args: tuple[Any, ...] = ()
+    step: str = ""
+    value: int = 0
+    gas: int = DEFAULT_GAS
+
+    def data(self) -> str:
+        """The call's input, ABI-encoded, as hex."""
+        return "0x" + bytes(getattr(self.contract, self.method).encode_input(*self.args)).hex()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A mined transaction of a batch, as the node reported it."""
+
+    index: int  # in the batch
+    step: str
+    tx_hash: str
+    ok: bool  # False: it reverted
+    block_number: int
+    gas_used: int
+    logs: list[dict[str, Any]] = field(repr=False)
+
+    def events(self, event: Any) -> list[Any]:
+        """The logs of this transaction that are `event` (an ape contract event, such as
+        `registry.TaskSubmitted`), decoded."""
+        from ape import chain
+
+        abi = event.abi
+        return list(chain.provider.network.ecosystem.decode_logs(self.logs, abi))
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A call of a batch, signed: its place in the batch, sender, nonce, raw bytes and hash."""
+
+    index: int
+    step: str
+    sender: str
+    nonce: int
+    raw: str
+    tx_hash: str
+
+
+class BatchFailed(EdgeledgerError):
+    """A transaction of a batch was refused by the node or reverted. `receipts` holds those of
+    the batch that were mined and did not revert, in the batch's order (those after the
+    failure too: they were sent)."""
+
+    def __init__(self, message: str, receipts: list[Receipt]) -> None:
+        super().__init__(message)
+        self.receipts = receipts
+
+
+def named_error(contract: Any, data: bytes) -> str:
+    """Revert data as `Name(arguments)`, by the custom errors of `contract`'s ABI."""
+    from eth_abi import decode
+    from eth_utils import keccak
+
+    for error in contract.contract_type.errors:
+        if keccak(text=error.selector)[:4] == data[:4]:
+            values = decode([i.canonical_type for i in error.inputs], data[4:])
+            return f"{error.name}({', '.join(str(v) for v in values)})"
+    if data[:4] == keccak(text="Error(string)")[:4]:
+        return str(decode(["string"], data[4:])[0])
+    return f"error 0x{data[:4].hex()}"
+
+
+class ChainDriver:
+    """Sends batches of calls to the connected node. A batch takes each sender's next nonce
+    from the node, so ape may send between two batches; not during one."""
+
+    def __init__(self, timeout_s: float = 120.0) -> None:
+        from ape import chain
+
+        uri = chain.provider.http_uri
+        if not uri:
+            raise EdgeledgerError("the chain driver needs a node reached over HTTP")
+        self.uri = uri
+        self.chain_id = int(chain.provider.chain_id)
+        self.timeout_s = timeout_s
+        self.session = requests.Session()
+        # The replay's own node: no proxy to look up in the environment for every request.
+        self.session.trust_env = False
+        self._keys: dict[str, Any] = {}
+        self._fees = (0, 0)  # max fee and tip per gas, set by each batch
+        self.sent = 0
+
+    # ------------------------------------------------------------ the batch
+
+    def send(self, calls: Sequence[Call]) -> list[Receipt]:
+        """Sign and send `calls` in order as one batch, then wait until every one is mined.
+        Returns their receipts in the same order; raises BatchFailed naming the first step that
+        the node refused or that reverted."""
+        if not calls:
+            return []
+        # Every sender's next nonce from the node, for each batch (one request): a sender may
+        # have sent through ape in between, and a refused batch leaves nothing to remember.
+        senders = list(dict.fromkeys(str(call.sender.address) for call in calls))
+        for call in calls:
+            self._keys.setdefault(str(call.sender.address), call.sender.private_key)
+        *counts, latest = self._rpc(
+            [("eth_getTransactionCount", [a, "pending"]) for a in senders]
+            + [("eth_getBlockByNumber", ["latest", False])]
+        )
+        nonces = {
+            a: int(self._result(c, f"the nonce of {a}"), 16)
+            for a, c in zip(senders, counts, strict=True)
+        }
+        # Twice the base fee now (it rises by at most an eighth a block) and a 1 gwei tip.
+        base = int(self._result(latest, "the latest block").get("baseFeePerGas", "0x0"), 16)
+        self._fees = (2 * base + TIP_WEI, TIP_WEI)
+        signed = [self._sign(i, call, nonces) for i, call in enumerate(calls)]
+        answers = self._rpc([("eth_sendRawTransaction", [s.raw]) for s in signed])
+        refused = {
+            i: str(answer["error"].get("message", answer["error"]))
+            for i, answer in enumerate(answers)
+            if "error" in answer
+        }
+        fillers = self._fill_gaps(signed, refused) if refused else []
+        receipts = self._receipts([s for s in signed if s.index not in refused])
+        self._receipts(fillers)
+        mined = [r for r in receipts if r.ok]
+        reverted = next((r for r in receipts if not r.ok), None)
+        first_refused = min(refused, default=None)
+        if reverted is not None and (first_refused is None or reverted.index < first_refused):
+            call = calls[reverted.index]
+            raise BatchFailed(f"{reverted.step} reverted{self._reason(call)}", mined)
+        if first_refused is not None:
+            step = signed[first_refused].step
+            raise BatchFailed(f"the node refused {step}: {refused[first_refused]}", mined)
+        self.sent += len(calls)
+        return mined
+
+    def _fill_gaps(self, signed: list[Signed], refused: dict[int, str]) -> list[Signed]:
+        """A refused transaction leaves a gap in its sender's nonces, and the sender's later
+        transactions would wait in the node's pool for it for ever. Each gap is filled with a
+        transfer of nothing to the sender itself, so they go on and nothing is left behind."""
+        fillers = []
+        for i in sorted(refused):
+            transaction = {
+                "chainId": self.chain_id,
+                "nonce": signed[i].nonce,
+                "to": signed[i].sender,
+                "value": 0,
+                "gas": 21_000,
+                "maxFeePerGas": self._fees[0],
+                "maxPriorityFeePerGas": self._fees[1],
+            }
+            filler = self._signed(i, f"filler of {signed[i].step}", signed[i].sender, transaction)
+            fillers.append(filler)
+        answers = self._rpc([("eth_sendRawTransaction", [f.raw]) for f in fillers])
+        for filler, answer in zip(fillers, answers, strict=True):
+            if "error" in answer:
+                raise EdgeledgerError(
+                    f"{filler.sender} cannot send even a transfer of nothing "
+                    f"({answer['error'].get('message')}): its transactions after "
+                    f"{signed[filler.index].step} wait in the node's pool"
+                )
+        return fillers
+
+    def call(self, call: Call) -> Receipt:
+        """One call through the same nonces (when a replay needs its receipt before going on)."""
+        return self.send([call])[0]
+
+    def read(self, contract: Any, method: str, *args: Any) -> Any:
+        """A view function's answer by one `eth_call`, decoded by the method's ABI (a single
+        output as itself, several as a tuple)."""
+        from eth_abi import decode
+
+        handler = getattr(contract, method)
+        (abi,) = [a for a in handler.abis if len(a.inputs) == len(args)]
+        request = {"to": str(contract.address), "data": Call(None, contract, method, args).data()}
+        answer = self._rpc([("eth_call", [request, "latest"])])[0]
+        raw = bytes.fromhex(self._result(answer, f"{method} of {contract.address}")[2:])
+        values = decode([o.canonical_type for o in abi.outputs], raw)
+        return values[0] if len(values) == 1 else values
+
+    def view(self, contract: Any) -> ContractView:
+        """`contract`'s view functions read through `read`: `view(c).name(*args)`."""
+        return ContractView(self, contract)
+
+    # ------------------------------------------------------------ signing
+
+    def _sign(self, index: int, call: Call, nonces: dict[str, int]) -> Signed:
+        address = str(call.sender.address)
+        max_fee, tip = self._fees
+        transaction = {
+            "chainId": self.chain_id,
+            "nonce": nonces[address],
+            "to": str(call.contract.address),
+            "value": call.value,
+            "gas": call.gas,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": tip,
+            "data": call.data(),
+        }
+        nonces[address] += 1
+        return self._signed(index, call.step or call.method, address, transaction)
+
+    def _signed(self, index: int, step: str, sender: str, transaction: dict[str, Any]) -> Signed:
+        from eth_account import Account
+
+        signed = Account.sign_transaction(transaction, self._keys[sender])
+        return Signed(
+            index,
+            step,
+            sender,
+            transaction["nonce"],
+            "0x" + signed.raw_transaction.hex(),
+            "0x" + signed.hash.hex(),
+        )
+
+    # ------------------------------------------------------------ receipts
+
+    def _receipts(self, signed: list[Signed]) -> list[Receipt]:
+        """The receipts of `signed`, in order, once every one is mined; raises if some are not
+        mined within the driver's timeout (dropped by the node, or stuck)."""
+        found: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + self.timeout_s
+        waiting = list(signed)
+        while waiting:
+            answers = self._rpc([("eth_getTransactionReceipt", [s.tx_hash]) for s in waiting])
+            for each, answer in zip(waiting, answers, strict=True):
+                if answer.get("result"):
+                    found[each.tx_hash] = answer["result"]
+            waiting = [s for s in waiting if s.tx_hash not in found]
+            if waiting:
+                if time.monotonic() > deadline:
+                    raise EdgeledgerError(
+                        f"{len(waiting)} transactions not mined within {self.timeout_s:g} s, "
+                        f"the first {waiting[0].step} ({waiting[0].tx_hash}): dropped or stuck"
+                    )
+                time.sleep(RECEIPT_POLL_S)
+        return [
+            Receipt(
+                s.index,
+                s.step,
+                s.tx_hash,
+                int(found[s.tx_hash]["status"], 16) == 1,
+                int(found[s.tx_hash]["blockNumber"], 16),
+                int(found[s.tx_hash]["gasUsed"], 16),
+                found[s.tx_hash]["logs"],
+            )
+            for s in signed
+        ]
+
+    def _reason(self, call: Call) -> str:
+        """Why `call` reverted, by the contract's custom error, if calling it again now says
+        (the state may have moved on since; then nothing is added)."""
+        request = {
+            "from": str(call.sender.address),
+            "to": str(call.contract.address),
+            "value": hex(call.value),
+            "data": call.data(),
+        }
+        answer = self._rpc([("eth_call", [request, "latest"])])[0]
+        data = (answer.get("error") or {}).get("data")
+        if not isinstance(data, str) or len(data) < 10:
+            return ""
+        return ": " + named_error(call.contract, bytes.fromhex(data[2:]))
+
+    # ------------------------------------------------------------ JSON-RPC
+
+    def _rpc(self, requests_: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        """The requests in batches of RPC_BATCH; the answers in the order of the requests."""
+        answers = []
+        for start in range(0, len(requests_), RPC_BATCH):
+            answers += self._rpc_batch(requests_[start : start + RPC_BATCH])
+        return answers
+
+    def _rpc_batch(self, requests_: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        body = [
+            {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
+            for i, (method, params) in enumerate(requests_)
+        ]
+        try:
+            response = self.session.post(self.uri, json=body, timeout=self.timeout_s)
+            response.raise_for_status()
+            answers = response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise EdgeledgerError(f"{self.uri} did not answer a batch: {error}") from None
+        if isinstance(answers, dict):  # a node that refuses the whole batch answers once
+            raise EdgeledgerError(f"{self.uri} refused a batch: {answers.get('error')}")
+        return sorted(answers, key=lambda answer: answer["id"])
+
+    @staticmethod
+    def _result(answer: dict[str, Any], what: str) -> Any:
+        if "error" in answer or answer.get("result") is None:
+            raise EdgeledgerError(f"the node did not give {what}: {answer.get('error')}")
+        return answer["result"]
+
+
+class ContractView:
+    """A contract's view functions, each read by one `eth_call` through a driver (ape makes
+    several requests for one call). Addresses come back in lower case, arrays as tuples."""
+
+    def __init__(self, driver: ChainDriver, contract: Any) -> None:
+        self.driver, self.contract = driver, contract
+        self.address = contract.address
+
+    def __getattr__(self, method: str) -> Any:
+        return lambda *args: self.driver.read(self.contract, method, *args)

@@ -1,0 +1,89 @@
+"""The chain driver (edgeledger/driver.py): a batch is mined in each sender's order with every
+receipt; a revert or a refusal names its step and loses nothing that went through; the nonces
+after a failed batch are the node's, so the next batch, or ape, goes on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_utils import to_checksum_address
+
+from edgeledger.driver import BatchFailed, Call, ChainDriver
+
+
+def synthetic(i: int) -> str:
+    return to_checksum_address("0x" + format(0xD1000 + i, "040x"))
+
+
+def register(reputation: Any, agent: Any, i: int, **fields: Any) -> Call:
+    return Call(agent, reputation, "registerNode", (synthetic(i),), step=f"node {i}", **fields)
+
+
+def test_a_batch__is_mined_in_order_with_every_receipt(reputation: Any, agent: Any) -> None:
+    driver = ChainDriver()
+
+    receipts = driver.send([register(reputation, agent, i) for i in range(30)])
+
+    assert [r.step for r in receipts] == [f"node {i}" for i in range(30)]
+    assert all(r.ok and r.gas_used > 40_000 for r in receipts)
+    assert [reputation.getNodeIndex(synthetic(i)) for i in range(30)] == list(range(30))
+    (event,) = receipts[7].events(reputation.NodeRegistered)
+    assert (event.node, event.index) == (synthetic(7), 7)
+    assert driver.sent == 30
+
+
+def test_a_batch__after_ape_takes_the_node_s_nonce(
+    reputation: Any, agent: Any, server: Any
+) -> None:
+    driver = ChainDriver()
+    driver.send([register(reputation, agent, 0)])
+    reputation.registerNode(server, sender=agent)  # through ape, between two batches
+
+    driver.send([register(reputation, agent, 1)])
+
+    assert reputation.getNodeIndex(synthetic(1)) == 2
+
+
+def test_a_revert__names_its_step_and_keeps_what_went_through(reputation: Any, agent: Any) -> None:
+    driver = ChainDriver()
+    twice = Call(agent, reputation, "registerNode", (synthetic(1),), step="node 1 again")
+    calls = [register(reputation, agent, 0), register(reputation, agent, 1), twice]
+
+    with pytest.raises(
+        BatchFailed, match=r"node 1 again reverted.*NodeAlreadyRegistered"
+    ) as failed:
+        driver.send([*calls, register(reputation, agent, 2)])
+
+    # The transactions on either side of the revert were mined, and are reported.
+    assert [r.step for r in failed.value.receipts] == ["node 0", "node 1", "node 2"]
+    assert reputation.getNodeCount() == 3
+    driver.send([register(reputation, agent, 3)])
+    assert reputation.getNodeIndex(synthetic(3)) == 3
+
+
+def test_a_refused_send__is_named_and_leaves_no_gap(
+    reputation: Any, agent: Any, outsider: Any
+) -> None:
+    """The node refuses a transaction the sender cannot pay for. The sender's later ones would
+    wait for its nonce for ever: the driver fills the gap with a transfer of nothing, so they
+    are mined and reported, and the next batch (or ape) starts from the node's nonce."""
+    driver = ChainDriver()
+    unaffordable = register(reputation, agent, 1, value=10**30)
+    by_another = Call(outsider, reputation, "getNodeCount", step="outsider's call")
+
+    with pytest.raises(BatchFailed, match="the node refused node 1: Insufficient funds") as failed:
+        driver.send(
+            [
+                register(reputation, agent, 0),
+                unaffordable,
+                register(reputation, agent, 2),
+                by_another,
+            ]
+        )
+
+    assert [r.step for r in failed.value.receipts] == ["node 0", "node 2", "outsider's call"]
+    assert not reputation.isRegistered(synthetic(1))
+    driver.send([register(reputation, agent, 3)])
+    reputation.registerNode(synthetic(4), sender=agent)  # ape agrees on the nonce
+    assert [reputation.getNodeIndex(synthetic(i)) for i in (0, 2, 3, 4)] == [0, 1, 2, 3]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -91,21 +91,37 @@ def own_node() -> Iterator[list[Any]]:
         yield list(accounts.test_accounts)
 
 
+class Pulled:
+    """A worker's items, taken one at a time from the queue every worker shares until it is
+    empty: a worker that finishes a unit early takes the next one instead of waiting for the
+    others (units are scheduled as they finish, not split up front)."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue = queue
+
+    def __iter__(self) -> Iterator[Any]:
+        while (item := self.queue.get()) is not None:
+            yield item
+
+
 def in_workers(
-    work: Callable[[list[Any], Any], None],
+    work: Callable[[Iterable[Any], Any], None],
     items: list[Any],
     workers: int,
     stage: str,
     progress: ProgressCallback,
 ) -> list[Any]:
-    """Spread `items` over `workers` spawned processes, item i to worker i mod `workers`.
-    `work(share, results)` runs in each (a picklable top-level function) and puts one message
-    per item on `results`: its result, or a one-line failure as a str, which stops them all.
-    Returns the results in the order they came."""
+    """Run `items` (none of them None) in `workers` spawned processes, each taking the next
+    item when it is done with one. `work(items, results)` runs in each (a picklable top-level
+    function), iterates over the items it is given, and puts one message per item on
+    `results`: its result, or a one-line failure as a str, which stops them all. Returns the
+    results in the order they came."""
     context = spawn_context()
-    results = context.Queue()
+    results, queue = context.Queue(), context.Queue()
+    for item in [*items, *[None] * workers]:
+        queue.put(item)
     processes = [
-        context.Process(target=work, args=(items[w::workers], results)) for w in range(workers)
+        context.Process(target=work, args=(Pulled(queue), results)) for _ in range(workers)
     ]
     for process in processes:
         process.start()

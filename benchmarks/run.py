@@ -4,7 +4,8 @@ Every figure comes from a receipt or a clock read in this run. One module a cont
 its paths and writes its section: bench_dmec (DroneMecRegistry), bench_reputation
 (ReputationManager), bench_market (CollaborationMarket), bench_identity (the three wired as one
 identity), bench_fresco (decision time and the quick replay), bench_throughput (transactions
-per second: ape, a raw batch and the replays' chain driver). bench_bounds holds the EVM prices
+per second: ape, a raw batch and the replays' chain driver), bench_scale (what one chain
+holds a second of each kind of work, from this run's gas). bench_bounds holds the EVM prices
 the lower bounds are made of and the gas tables' rows, bench_section the layout of a section.
 This runner measures the sections in order on one chain and writes them out.
 """
@@ -20,6 +21,7 @@ from bench_fresco import fresco_section
 from bench_identity import identity_section
 from bench_market import market_section
 from bench_reputation import reputation_section
+from bench_scale import scale_section
 from bench_throughput import throughput_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,7 @@ SECTIONS: list[Callable[[], list[str]]] = [
     identity_section,
     fresco_section,
     throughput_section,
+    scale_section,
 ]
 PREAMBLE = [
     "# Benchmarks",

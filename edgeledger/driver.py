@@ -159,7 +159,18 @@ class ChainDriver:
             if "error" in answer
         }
         fillers = self._fill_gaps(signed, refused) if refused else []
-        receipts = self._receipts([s for s in signed if s.index not in refused])
+        # Where a gap stayed open, the sender's later transactions wait in the pool: not mined,
+        # so not awaited (the failure below names the first refused step).
+        open_gaps: dict[str, int] = {}
+        for i in sorted(set(refused) - {f.index for f in fillers}):
+            open_gaps.setdefault(signed[i].sender, signed[i].nonce)
+        receipts = self._receipts(
+            [
+                s
+                for s in signed
+                if s.index not in refused and s.nonce < open_gaps.get(s.sender, 1 << 64)
+            ]
+        )
         self._receipts(fillers)
         mined = [r for r in receipts if r.ok]
         reverted = next((r for r in receipts if not r.ok), None)
@@ -169,14 +180,22 @@ class ChainDriver:
             raise BatchFailed(f"{reverted.step} reverted{self._reason(call)}", mined)
         if first_refused is not None:
             step = signed[first_refused].step
-            raise BatchFailed(f"the node refused {step}: {refused[first_refused]}", mined)
+            waiting = ""
+            if open_gaps:
+                waiting = (
+                    f"; {', '.join(sorted(open_gaps))} cannot pay even a transfer of nothing: "
+                    "its later transactions of the batch wait in the node's pool"
+                )
+            raise BatchFailed(f"the node refused {step}: {refused[first_refused]}{waiting}", mined)
         self.sent += len(calls)
         return mined
 
     def _fill_gaps(self, signed: list[Signed], refused: dict[int, str]) -> list[Signed]:
         """A refused transaction leaves a gap in its sender's nonces, and the sender's later
         transactions would wait in the node's pool for it for ever. Each gap is filled with a
-        transfer of nothing to the sender itself, so they go on and nothing is left behind."""
+        transfer of nothing to the sender itself, so they go on and nothing is left behind.
+        Returns the fillers the node took; a sender whose filler it refused too (it cannot pay
+        even that) is left with its later transactions waiting, which `send` reports."""
         fillers = []
         for i in sorted(refused):
             transaction = {
@@ -191,14 +210,7 @@ class ChainDriver:
             filler = self._signed(i, f"filler of {signed[i].step}", signed[i].sender, transaction)
             fillers.append(filler)
         answers = self._rpc([("eth_sendRawTransaction", [f.raw]) for f in fillers])
-        for filler, answer in zip(fillers, answers, strict=True):
-            if "error" in answer:
-                raise EdgeledgerError(
-                    f"{filler.sender} cannot send even a transfer of nothing "
-                    f"({answer['error'].get('message')}): its transactions after "
-                    f"{signed[filler.index].step} wait in the node's pool"
-                )
-        return fillers
+        return [f for f, answer in zip(fillers, answers, strict=True) if "error" not in answer]
 
     def call(self, call: Call) -> Receipt:
         """One call through the same nonces (when a replay needs its receipt before going on)."""

@@ -87,3 +87,21 @@ def test_a_refused_send__is_named_and_leaves_no_gap(
     driver.send([register(reputation, agent, 3)])
     reputation.registerNode(synthetic(4), sender=agent)  # ape agrees on the nonce
     assert [reputation.getNodeIndex(synthetic(i)) for i in (0, 2, 3, 4)] == [0, 1, 2, 3]
+
+
+def test_a_sender_that_cannot_pay_at_all__is_named_and_the_others_go_on(
+    reputation: Any, agent: Any, outsider: Any, chain: Any
+) -> None:
+    """Not even the filler can go through for a sender with nothing: the failure says its later
+    transactions wait in the node's pool, and every other sender's calls were mined."""
+    chain.provider.set_balance(outsider.address, 0)
+    driver = ChainDriver()
+    broke = [Call(outsider, reputation, "getNodeCount", step=f"broke call {i}") for i in range(2)]
+    try:
+        with pytest.raises(BatchFailed, match="cannot pay even a transfer of nothing") as failed:
+            driver.send([broke[0], register(reputation, agent, 0), broke[1]])
+    finally:  # the waiting call must not run in a later test
+        chain.provider.make_request("anvil_dropAllTransactions", [])
+
+    assert [r.step for r in failed.value.receipts] == ["node 0"]
+    assert reputation.isRegistered(synthetic(0))

@@ -124,7 +124,6 @@ class ChainDriver:
         # The replay's own node: no proxy to look up in the environment for every request.
         self.session.trust_env = False
         self._keys: dict[str, Any] = {}
-        self._fees = (0, 0)  # max fee and tip per gas, set by each batch
         self.sent = 0
 
     # ------------------------------------------------------------ the batch
@@ -150,15 +149,33 @@ class ChainDriver:
         }
         # Twice the base fee now (it rises by at most an eighth a block) and a 1 gwei tip.
         base = int(self._result(latest, "the latest block").get("baseFeePerGas", "0x0"), 16)
-        self._fees = (2 * base + TIP_WEI, TIP_WEI)
-        signed = [self._sign(i, call, nonces) for i, call in enumerate(calls)]
+        max_fee = 2 * base + TIP_WEI
+        signed = []
+        for i, call in enumerate(calls):
+            sender = str(call.sender.address)
+            signed.append(
+                self._signed(
+                    i,
+                    call.step or call.method,
+                    sender,
+                    nonces[sender],
+                    max_fee,
+                    {
+                        "to": str(call.contract.address),
+                        "value": call.value,
+                        "gas": call.gas,
+                        "data": call.data(),
+                    },
+                )
+            )
+            nonces[sender] += 1
         answers = self._rpc([("eth_sendRawTransaction", [s.raw]) for s in signed])
         refused = {
             i: str(answer["error"].get("message", answer["error"]))
             for i, answer in enumerate(answers)
             if "error" in answer
         }
-        fillers = self._fill_gaps(signed, refused) if refused else []
+        fillers = self._fill_gaps(signed, refused, max_fee) if refused else []
         # Where a gap stayed open, the sender's later transactions wait in the pool: not mined,
         # so not awaited (the failure below names the first refused step).
         open_gaps: dict[str, int] = {}
@@ -190,25 +207,25 @@ class ChainDriver:
         self.sent += len(calls)
         return mined
 
-    def _fill_gaps(self, signed: list[Signed], refused: dict[int, str]) -> list[Signed]:
+    def _fill_gaps(
+        self, signed: list[Signed], refused: dict[int, str], max_fee: int
+    ) -> list[Signed]:
         """A refused transaction leaves a gap in its sender's nonces, and the sender's later
         transactions would wait in the node's pool for it for ever. Each gap is filled with a
         transfer of nothing to the sender itself, so they go on and nothing is left behind.
         Returns the fillers the node took; a sender whose filler it refused too (it cannot pay
         even that) is left with its later transactions waiting, which `send` reports."""
-        fillers = []
-        for i in sorted(refused):
-            transaction = {
-                "chainId": self.chain_id,
-                "nonce": signed[i].nonce,
-                "to": signed[i].sender,
-                "value": 0,
-                "gas": 21_000,
-                "maxFeePerGas": self._fees[0],
-                "maxPriorityFeePerGas": self._fees[1],
-            }
-            filler = self._signed(i, f"filler of {signed[i].step}", signed[i].sender, transaction)
-            fillers.append(filler)
+        fillers = [
+            self._signed(
+                i,
+                f"filler of {signed[i].step}",
+                signed[i].sender,
+                signed[i].nonce,
+                max_fee,
+                {"to": signed[i].sender, "value": 0, "gas": 21_000},
+            )
+            for i in sorted(refused)
+        ]
         answers = self._rpc([("eth_sendRawTransaction", [f.raw]) for f in fillers])
         return [f for f, answer in zip(fillers, answers, strict=True) if "error" not in answer]
 
@@ -235,31 +252,32 @@ class ChainDriver:
 
     # ------------------------------------------------------------ signing
 
-    def _sign(self, index: int, call: Call, nonces: dict[str, int]) -> Signed:
-        address = str(call.sender.address)
-        max_fee, tip = self._fees
-        transaction = {
-            "chainId": self.chain_id,
-            "nonce": nonces[address],
-            "to": str(call.contract.address),
-            "value": call.value,
-            "gas": call.gas,
-            "maxFeePerGas": max_fee,
-            "maxPriorityFeePerGas": tip,
-            "data": call.data(),
-        }
-        nonces[address] += 1
-        return self._signed(index, call.step or call.method, address, transaction)
-
-    def _signed(self, index: int, step: str, sender: str, transaction: dict[str, Any]) -> Signed:
+    def _signed(
+        self,
+        index: int,
+        step: str,
+        sender: str,
+        nonce: int,
+        max_fee: int,
+        fields: dict[str, Any],
+    ) -> Signed:
+        """`fields` (to, value, gas, and data if any) signed by `sender` as a type-2
+        transaction with `nonce`, this chain's id, `max_fee` and the tip."""
         from eth_account import Account
 
+        transaction = {
+            "chainId": self.chain_id,
+            "nonce": nonce,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": TIP_WEI,
+            **fields,
+        }
         signed = Account.sign_transaction(transaction, self._keys[sender])
         return Signed(
             index,
             step,
             sender,
-            transaction["nonce"],
+            nonce,
             "0x" + signed.raw_transaction.hex(),
             "0x" + signed.hash.hex(),
         )

@@ -14,12 +14,14 @@ NODE_READY := node_modules/.installed
 
 install: $(PYTHON_READY) $(NODE_READY)
 
-$(PYTHON_READY): requirements.txt requirements-dev.txt pyproject.toml
+$(PYTHON_READY): requirements.txt requirements-dev.txt requirements-ray.txt pyproject.toml
 	@found=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
 	[ "$$found" = 3.11 ] || { echo "edgeledger needs Python 3.11 ($(PYTHON) is $${found:-not found}): install python3.11, or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	# -qq: errors only (this machine's pip.conf names package folders that may not exist).
 	$(VENV)/bin/pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	# Ray without its packaging pin, which no resolver can square with ape's (requirements-ray.txt).
+	$(VENV)/bin/pip install -qq --disable-pip-version-check --no-deps -r requirements-ray.txt
 	# The package itself, editable, built by the pinned setuptools: no download, no resolution.
 	rm -f $(VENV)/lib/python3.11/site-packages/edgeledger.pth  # how earlier checkouts did it
 	$(VENV)/bin/pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .

@@ -59,6 +59,13 @@ DEFAULT = FrescoReplayConfig()
     help="An .avt availability trace (e.g. ../shared/data/skype-availability.avt).",
 )
 @click.option("--workers", type=int, help="Processes, each with its own anvil.")
+@click.option(
+    "--ray",
+    "ray_address",
+    metavar="auto|HOST:PORT",
+    help="Run the units as Ray tasks: on a local Ray started for you (auto), or on the cluster "
+    "whose head is at HOST:PORT (run from its head node; see the README). Replaces --workers.",
+)
 @click.option("--sweep-sites", help="Site counts for the decision-time sweep, e.g. 10,100,1000.")
 @seed_option(DEFAULT.seed)
 @click.option(
@@ -83,6 +90,7 @@ def cli(
     towers_file: Path | None,
     availability_trace: Path | None,
     workers: int | None,
+    ray_address: str | None,
     sweep_sites: str | None,
     seed: int,
     node_wait: float,
@@ -110,6 +118,7 @@ def cli(
         sweep_sites=counts(sweep_sites, "--sweep-sites") if sweep_sites else config.sweep_sites,
         seed=seed,
         node_wait_s=node_wait,
+        ray=ray_address,
     )
     # Before the progress bar: a refusal is one clean line.
     config.check()

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,19 @@ def own_node() -> Iterator[list[Any]]:
         from ape import accounts
 
         yield list(accounts.test_accounts)
+
+
+_PROCESS_NODE = ExitStack()  # never closed: the node lives as long as its process
+_process_accounts: list[Any] = []
+
+
+def process_node() -> list[Any]:
+    """This process's own anvil (own_node), started by the first unit that asks and kept for
+    the next ones until the process ends; its test accounts. For a Ray worker, which runs one
+    unit after another and is never told that it is done."""
+    if not _process_accounts:
+        _process_accounts.extend(_PROCESS_NODE.enter_context(own_node()))
+    return _process_accounts
 
 
 class Pulled:

@@ -38,6 +38,7 @@ from edgeledger.replays.units import (
     failure_line,
     in_workers,
     own_node,
+    process_node,
     through_node_losses,
 )
 
@@ -63,12 +64,13 @@ def deploy_for(world: World, agent: Any, reporter: Any) -> tuple[Any, list[str]]
 Inspect = Callable[[str, RunResult, Any, ReputationClient], None]
 UNIT_JOURNAL = "units.jsonl"  # in the output folder, until every output is written
 UnitKey = tuple[int, str, str]  # (run, application, engine)
+RayUnit = tuple[int, int, str]  # (run, application's index in the inputs, engine)
 
 
 def unit_journal(path: Path, config: FrescoReplayConfig) -> UnitJournal:
     """The journal of `config`'s units: its settings (but the number of workers and the node
     wait, which change no result), each unit named by (run, application, engine)."""
-    settings = repr(replace(config, workers=1, node_wait_s=0.0))
+    settings = repr(replace(config, workers=1, node_wait_s=0.0, ray=None))
     return UnitJournal(path, settings, lambda row: (row["run"], row["application"], row["engine"]))
 
 
@@ -86,25 +88,54 @@ def replay_run(
     rows = []
     engines = engines_named(config.engines)
     for a, application in enumerate(inputs.applications):
-        seed = world_seed(config, run, a)
         world: World | None = None
         for engine in engines:
             key = (run, application.name, engine.name)
             if journal is not None and key in journal.done:
                 rows.append(journal.done[key])
                 continue
-            world = world or build_world(
-                application, config.simulation, seed, inputs.towers_km, inputs.trace
-            )
-            row = through_node_losses(
-                partial(_replay_unit, run, application, world, seed, engine, accounts, inspect),
-                f"run {run}, {application.name}, {engine.name}",
-                config.node_wait_s,
-            )
+            world = world or world_of(run, a, config, inputs)
+            row = unit_row(run, a, engine, world, config, inputs, accounts, inspect)
             if journal is not None:
                 journal.add(row)
             rows.append(row)
     return rows
+
+
+def world_of(run: int, application: int, config: FrescoReplayConfig, inputs: Inputs) -> World:
+    """The world every engine of (run, application) is replayed on."""
+    seed = world_seed(config, run, application)
+    return build_world(
+        inputs.applications[application], config.simulation, seed, inputs.towers_km, inputs.trace
+    )
+
+
+def unit_row(
+    run: int,
+    application: int,
+    engine: Engine,
+    world: World,
+    config: FrescoReplayConfig,
+    inputs: Inputs,
+    accounts: list[Any],
+    inspect: Inspect | None = None,
+) -> dict[str, Any]:
+    """One unit's row, through any loss of the node (the unit runs again on it)."""
+    app = inputs.applications[application]
+    seed = world_seed(config, run, application)
+    return through_node_losses(
+        partial(_replay_unit, run, app, world, seed, engine, accounts, inspect),
+        f"run {run}, {app.name}, {engine.name}",
+        config.node_wait_s,
+    )
+
+
+def ray_unit(key: RayUnit, config: FrescoReplayConfig, inputs: Inputs) -> dict[str, Any]:
+    """A unit as a Ray task runs it: on its worker process's own anvil."""
+    run, application, engine_name = key
+    [engine] = engines_named([engine_name])
+    world = world_of(run, application, config, inputs)
+    return unit_row(run, application, engine, world, config, inputs, process_node())
 
 
 def _replay_unit(
@@ -195,8 +226,11 @@ def replay_runs(
     progress: ProgressCallback = quiet,
     journal_path: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Every run, on the connected chain (workers = 1) or on one anvil per worker process;
-    with `journal_path`, finished units are kept there and those it already holds skipped."""
+    """Every run, on the connected chain (workers = 1), on one anvil per worker process, or
+    unit by unit on Ray (`config.ray`); with `journal_path`, finished units are kept there and
+    those it already holds skipped."""
+    if config.ray is not None:
+        return _on_ray(config, inputs, progress, journal_path)
     if config.workers > 1:
         work = partial(_worker, config=config, journal_path=journal_path)
         done = in_workers(work, list(range(config.runs)), config.workers, "FRESCO runs", progress)
@@ -225,3 +259,40 @@ def _worker(
                 results.put(replay_run(run, config, inputs, accounts, journal=journal))
     except Exception as error:  # reported to the parent as one line
         results.put(failure_line(error))
+
+
+def _on_ray(
+    config: FrescoReplayConfig,
+    inputs: Inputs,
+    progress: ProgressCallback,
+    journal_path: Path | None,
+) -> list[dict[str, Any]]:
+    """Every unit as a Ray task (config.ray: "auto" or a cluster's address); the journal is
+    kept here, on the machine that runs the command, as each unit comes back."""
+    from edgeledger.replays.ray_units import on_ray  # Ray only when asked for
+
+    assert config.ray is not None
+    journal = None if journal_path is None else unit_journal(journal_path, config)
+    engines = [engine.name for engine in engines_named(config.engines)]
+    units: list[RayUnit] = [
+        (run, a, engine)
+        for run in range(config.runs)
+        for a in range(len(inputs.applications))
+        for engine in engines
+    ]
+
+    def named(unit: RayUnit) -> UnitKey:
+        return unit[0], inputs.applications[unit[1]].name, unit[2]
+
+    rows = (
+        {}
+        if journal is None
+        else {u: journal.done[named(u)] for u in units if named(u) in journal.done}
+    )
+    todo = [unit for unit in units if unit not in rows]
+    work = partial(ray_unit, config=config, inputs=inputs)
+    for finished in on_ray(config.ray, work, todo, "FRESCO units", progress):
+        if journal is not None:
+            journal.add(finished.result)
+        rows[finished.item] = finished.result
+    return [rows[unit] for unit in units]

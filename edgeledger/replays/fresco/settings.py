@@ -15,6 +15,7 @@ from edgeledger.fresco.availability import Timeline, load_avt
 from edgeledger.fresco.engines import ENGINE_NAMES
 from edgeledger.fresco.simulator import SimulationConfig
 from edgeledger.fresco.sites import load_towers
+from edgeledger.replays.ray_units import check_ray_address
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class FrescoReplayConfig:
     block_time_s: float = 4.0
     block_time_applications: int = 10
     node_wait_s: float = 60.0  # how long a unit waits for a node that stopped answering
+    ray: str | None = None  # units as Ray tasks: "auto" (a local Ray) or a cluster's address
 
     @classmethod
     def paper(cls) -> FrescoReplayConfig:
@@ -63,6 +65,8 @@ class FrescoReplayConfig:
             raise EdgeledgerError("workers must be at least 1")
         if any(n < 1 for n in self.sweep_sites):
             raise EdgeledgerError("every sweep size must be at least 1 site")
+        if self.ray is not None:
+            check_ray_address(self.ray)
         if not self.node_wait_s >= 0:
             raise EdgeledgerError(f"the node wait must be 0 s or more, not {self.node_wait_s}")
 

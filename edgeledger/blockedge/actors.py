@@ -1,6 +1,9 @@
 """BlockEdge's actors: a requester, edge nodes (honest, or abnormal with probability AP) and
 detectors that recompute the result and report through commit-reveal. All act through the
-deployed market, never around it."""
+deployed market, never around it.
+
+Each action is a `Call` (edgeledger/driver.py): an actor sends it through ape (`bid`, `work`,
+...) or hands it to a replay that sends many actors' calls as one batch (`bid_call`, ...)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from edgeledger.blockedge.market import (
     solve,
     solves,
 )
+from edgeledger.driver import Call
 
 
 @dataclass(frozen=True)
@@ -47,21 +51,29 @@ class Requester:
         from ape import chain
 
         deadline = chain.pending_timestamp + terms.bidding_s
-        receipt = market.postRequest(
-            (
-                challenge,
-                verifier,
-                deadline,
-                terms.max_delay_s,
-                terms.verification_window_s,
-                terms.min_deposit_wei,
-                terms.max_misbehaviour_ppm,
-            ),
-            value=terms.incentive_wei,
-            sender=self.account,
-        )
-        event = receipt.events[0]
+        event = by_ape(self.post_call(market, verifier, challenge, terms, deadline)).events[0]
         return Posted(int(event.requestId), int(event.biddingDeadline))
+
+    def post_call(
+        self, market: Any, verifier: Any, challenge: bytes, terms: TaskTerms, deadline: int
+    ) -> Call:
+        """A request for `challenge` whose bidding closes at `deadline` (block time, s)."""
+        task = (
+            challenge,
+            verifier,
+            deadline,
+            terms.max_delay_s,
+            terms.verification_window_s,
+            terms.min_deposit_wei,
+            terms.max_misbehaviour_ppm,
+        )
+        return Call(self.account, market, "postRequest", (task,), "post", terms.incentive_wei)
+
+    def close_call(self, market: Any, request_id: int) -> Call:
+        return Call(self.account, market, "closeBidding", (request_id,), "close")
+
+    def finalize_call(self, market: Any, request_id: int) -> Call:
+        return Call(self.account, market, "finalize", (request_id,), "finalize")
 
 
 @dataclass
@@ -76,19 +88,32 @@ class EdgeNode:
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
 
     def bid(self, market: Any, request_id: int, deposit_wei: int) -> Any:
-        return market.placeBid(
-            request_id, self.cost, self.capability, value=deposit_wei, sender=self.account
-        )
+        return by_ape(self.bid_call(market, request_id, deposit_wei))
+
+    def bid_call(self, market: Any, request_id: int, deposit_wei: int) -> Call:
+        args = (request_id, self.cost, self.capability)
+        return Call(self.account, market, "placeBid", args, "bid", deposit_wei)
 
     def work(self, market: Any, request_id: int, challenge: bytes, difficulty_bits: int) -> bool:
         """Submit a result; returns whether it was honest."""
+        call, honest = self.work_call(market, request_id, challenge, difficulty_bits)
+        by_ape(call)
+        return honest
+
+    def work_call(
+        self, market: Any, request_id: int, challenge: bytes, difficulty_bits: int
+    ) -> tuple[Call, bool]:
+        """The result to submit, and whether it is honest (drawn now)."""
         honest = bool(self.rng.random() >= self.abnormality)
         if honest:
             nonce = solve(challenge, difficulty_bits)[0]
         else:
             nonce = non_solution(challenge, difficulty_bits)
-        market.submitResult(request_id, nonce.to_bytes(32, "big"), sender=self.account)
-        return honest
+        args = (request_id, nonce.to_bytes(32, "big"))
+        return Call(self.account, market, "submitResult", args, "result"), honest
+
+    def withdraw_call(self, market: Any) -> Call:
+        return Call(self.account, market, "withdraw", (), "withdraw")
 
 
 @dataclass
@@ -103,20 +128,45 @@ class Detector:
     def check_and_commit(
         self, market: Any, request_id: int, challenge: bytes, difficulty_bits: int
     ) -> bool:
+        call, guilty = self.commit_call(market, request_id, challenge, difficulty_bits)
+        by_ape(call)
+        return guilty
+
+    def commit_call(
+        self,
+        market: Any,
+        request_id: int,
+        challenge: bytes,
+        difficulty_bits: int,
+        bond_wei: int | None = None,
+    ) -> tuple[Call, bool]:
+        """The commitment to the verdict on the submitted result (read from the market), staked
+        with the detector bond (`bond_wei`, or read from the market); and the verdict."""
         result = bytes(market.getRequest(request_id).result)
         guilty = not solves(challenge, int.from_bytes(result, "big"), difficulty_bits)
         salt = self.new_salt()
         commitment = report_commitment(request_id, self.account.address, guilty, salt)
-        bond = int(market.DETECTOR_BOND())  # staked: forfeited if the verdict goes the other way
-        market.commitReport(request_id, commitment, value=bond, sender=self.account)
+        # Staked: forfeited if the verdict goes the other way.
+        bond = int(market.DETECTOR_BOND()) if bond_wei is None else bond_wei
         self.pending[request_id] = (guilty, salt)
-        return guilty
+        args = (request_id, commitment)
+        return Call(self.account, market, "commitReport", args, "commit", bond), guilty
 
     def reveal(self, market: Any, request_id: int) -> None:
         """Reveal the report committed earlier; the reveal phase must have begun
         (`phase_times`)."""
+        by_ape(self.reveal_call(market, request_id))
+
+    def reveal_call(self, market: Any, request_id: int) -> Call:
         guilty, salt = self.pending.pop(request_id)
-        market.revealReport(request_id, guilty, salt, sender=self.account)
+        return Call(self.account, market, "revealReport", (request_id, guilty, salt), "reveal")
+
+
+def by_ape(call: Call) -> Any:
+    """`call` sent through ape, one transaction; its receipt."""
+    method = getattr(call.contract, call.method)
+    value = {"value": call.value} if call.value else {}
+    return method(*call.args, sender=call.sender, **value)
 
 
 def phase_times(market: Any, request_id: int) -> tuple[int, int]:

@@ -18,6 +18,7 @@ from edgeledger.blockedge.actors import Detector, EdgeNode, Requester, TaskTerms
 from edgeledger.blockedge.market import break_even_abnormality, solve
 from edgeledger.chain import anvil_node, connected, mined
 from edgeledger.deploy import DeployParameters, deploy_blockedge
+from edgeledger.driver import ChainDriver
 from edgeledger.ethereum import ETHER
 from edgeledger.processes import die_with_parent, spawn_context
 from edgeledger.progress import ProgressCallback, quiet
@@ -158,13 +159,21 @@ def balance_versus_abnormality(
     accounts: list[Any], config: BlockedgeReplayConfig, progress: ProgressCallback = quiet
 ) -> list[dict[str, Any]]:
     """A stakeholder wins `rounds` tasks in a row; with probability AP it cheats, a detector
-    reveals and it is slashed. Its balance: what it withdrew minus what it staked (no gas)."""
+    reveals and it is slashed. Its balance: what it withdrew minus what it staked (no gas).
+
+    One stakeholder for every case, in turn: its record in the market (how often it was
+    slashed) carries from case to case, as it would for a node that stays. Every transaction
+    goes through the chain driver (one at a time: each step needs the one before it)."""
     from ape import chain
 
     parameters = DeployParameters(pow_difficulty_bits=config.round_difficulty_bits)
     market, verifiers = deploy_blockedge(accounts[0], parameters)
+    verifier, bits = verifiers["ProofOfWork"], config.round_difficulty_bits
     requester, detector = Requester(accounts[1]), Detector(accounts[3])
     stakeholder = accounts[2]
+    bond = int(market.DETECTOR_BOND())
+    driver = ChainDriver()
+    view = driver.view(market)
     rows: list[dict[str, Any]] = []
     cases = [(d, ap) for d in config.deposits_ether for ap in config.abnormality]
     for case, (deposit_ether, abnormality) in enumerate(cases):
@@ -177,25 +186,26 @@ def balance_versus_abnormality(
         balance_wei, cheats = 0, 0
         for round_ in range(config.rounds):
             challenge = keccak(f"round {case} {round_}".encode())
-            request_id = requester.post(
-                market, verifiers["ProofOfWork"], challenge, terms
-            ).request_id
-            node.bid(market, request_id, terms.min_deposit_wei)
+            deadline = chain.pending_timestamp + terms.bidding_s
+            posted = driver.call(requester.post_call(market, verifier, challenge, terms, deadline))
+            request_id = int(posted.events(market.RequestPosted)[0].requestId)
+            driver.call(node.bid_call(market, request_id, terms.min_deposit_wei))
             balance_wei -= terms.min_deposit_wei
-            chain.mine(deltatime=terms.bidding_s + 1)
-            market.closeBidding(request_id, sender=requester.account)
-            honest = node.work(market, request_id, challenge, config.round_difficulty_bits)
+            chain.mine(timestamp=deadline + 1)
+            driver.call(requester.close_call(market, request_id))
+            work, honest = node.work_call(market, request_id, challenge, bits)
+            driver.call(work)
             cheats += not honest
-            detector.check_and_commit(market, request_id, challenge, config.round_difficulty_bits)
+            driver.call(detector.commit_call(market, request_id, challenge, bits, bond)[0])
             reveal_from, verify_until = phase_times(market, request_id)
             chain.mine(timestamp=reveal_from)
-            detector.reveal(market, request_id)
+            driver.call(detector.reveal_call(market, request_id))
             chain.mine(timestamp=verify_until + 1)
-            market.finalize(request_id, sender=requester.account)
-            credit = int(market.creditOf(stakeholder))  # nothing when it was slashed
+            driver.call(requester.finalize_call(market, request_id))
+            credit = int(view.creditOf(stakeholder))  # nothing when it was slashed
             if credit:
                 balance_wei += credit
-                market.withdraw(sender=stakeholder)
+                driver.call(node.withdraw_call(market))
         rows.append(
             {
                 "deposit_ether": deposit_ether,

@@ -11,6 +11,7 @@ from eth_utils import keccak
 
 from edgeledger.audit import format_server_history, server_history
 from edgeledger.blockedge.actors import Detector, EdgeNode, TaskTerms, phase_times
+from edgeledger.driver import Call
 from edgeledger.ethereum import ETHER
 from edgeledger.progress import ProgressCallback
 from edgeledger.replays.scenario.population import Population, SimClock, build_population
@@ -44,12 +45,12 @@ def dmec_round(population: Population, round_: int, timeout_s: int) -> None:
     if not requests:
         return
     clock.next()
-    receipt = registry.submitTasks(requests, sender=population.drone)
+    driver = population.driver
+    receipt = driver.call(Call(population.drone, registry, "submitTasks", (requests,), "tasks"))
     outstanding = {}
     device_of = {}
-    for log in receipt.events:
-        if log.event_name != "TaskSubmitted":
-            continue
+    server_account = {str(s.address): s for s in population.servers}
+    for log in receipt.events(registry.TaskSubmitted):
         server = str(log.server)
         population.assignments.append(
             {
@@ -72,7 +73,8 @@ def dmec_round(population: Population, round_: int, timeout_s: int) -> None:
         )
         for delay, task_id, server in answers:
             clock.at(assigned_at + delay)
-            registry.submitResult(task_id, keccak(task_id.to_bytes(32, "big")), sender=server)
+            result = (task_id, keccak(task_id.to_bytes(32, "big")))
+            driver.call(Call(server_account[server], registry, "submitResult", result, "result"))
             del outstanding[task_id]
         if not outstanding:
             return
@@ -81,8 +83,11 @@ def dmec_round(population: Population, round_: int, timeout_s: int) -> None:
         clock.next(timeout_s)
         for task_id in sorted(outstanding):
             clock.next()
-            receipt = registry.reassignTask(task_id, sender=population.drone)
-            outstanding[task_id] = str(receipt.events[0].toServer)
+            step = f"reassign task {task_id}"
+            receipt = driver.call(
+                Call(population.drone, registry, "reassignTask", (task_id,), step)
+            )
+            outstanding[task_id] = str(receipt.events(registry.TaskReassigned)[0].toServer)
     for task_id, server in outstanding.items():
         address = device_of[task_id]
         population.stuck[address] = round_
@@ -131,12 +136,15 @@ def market_round(population: Population, round_: int) -> None:
         bidding_s=len(population.servers) + 2,
     )
     challenge = keccak(f"edgeledger scenario round {round_}".encode())
-    clock.next()
-    posted = population.requester.post(market, verifier, challenge, terms)
-    minimum = int(market.MIN_BID_SCORE())
+    driver, requester = population.driver, population.requester
+    deadline = clock.next() + terms.bidding_s
+    posted = driver.call(requester.post_call(market, verifier, challenge, terms, deadline))
+    request_id = int(posted.events(market.RequestPosted)[0].requestId)
+    minimum = int(driver.view(market).MIN_BID_SCORE())
+    reputation = driver.view(deployment.reputation)
     bidders = []
     for server in population.servers:
-        membership, score = deployment.reputation.standingOf(server)
+        membership, score = reputation.standingOf(server)
         if int(membership) == 1 and int(score) >= minimum:
             node = EdgeNode(
                 server,
@@ -146,16 +154,16 @@ def market_round(population: Population, round_: int) -> None:
                 rng=population.rng,
             )
             clock.next()
-            node.bid(market, posted.request_id, ETHER)
+            driver.call(node.bid_call(market, request_id, ETHER))
             bidders.append(node)
-    clock.at(posted.bidding_deadline + 1)
-    market.closeBidding(posted.request_id, sender=population.requester.account)
+    clock.at(deadline + 1)
+    driver.call(requester.close_call(market, request_id))
     record: dict[str, Any] = {"round": round_, "bidders": len(bidders), "winner": "", "slashed": ""}
     if bidders:
-        winner_address = str(market.getRequest(posted.request_id).winner)
+        winner_address = str(market.getRequest(request_id).winner)
         winner = next(n for n in bidders if n.account.address == winner_address)
         clock.next()
-        winner.work(market, posted.request_id, challenge, bits)
+        driver.call(winner.work_call(market, request_id, challenge, bits)[0])
         honest = [
             s
             for s in population.servers
@@ -166,14 +174,15 @@ def market_round(population: Population, round_: int) -> None:
         detectors = [Detector(s, new_salt=lambda: population.rng.bytes(32)) for s in honest[:2]]
         for detector in detectors:
             clock.next()
-            detector.check_and_commit(market, posted.request_id, challenge, bits)
-        reveal_from, verify_until = phase_times(market, posted.request_id)
+            driver.call(detector.commit_call(market, request_id, challenge, bits)[0])
+        reveal_from, verify_until = phase_times(market, request_id)
         for detector in detectors:
             clock.at(reveal_from)
-            detector.reveal(market, posted.request_id)
+            driver.call(detector.reveal_call(market, request_id))
         clock.at(verify_until + 1)
-        receipt = market.finalize(posted.request_id, sender=population.requester.account)
-        record |= {"winner": winner_address, "slashed": bool(receipt.events[0].slashed)}
+        receipt = driver.call(requester.finalize_call(market, request_id))
+        slashed = receipt.events(market.RequestFinalized)[0].slashed
+        record |= {"winner": winner_address, "slashed": bool(slashed)}
     population.market.append(record)
 
 
@@ -202,7 +211,8 @@ def _run_rounds(
         mobile_round(population, round_, config.mobile_tasks_per_round)
         if round_ % config.market_every == config.market_every - 1:
             market_round(population, round_)
-        scores = population.deployment.reputation.getReputationScores(population.servers)
+        reputation = population.driver.view(population.deployment.reputation)
+        scores = reputation.getReputationScores(population.servers)
         for server, score in zip(population.servers, scores, strict=True):
             population.scores.append(
                 {

@@ -13,7 +13,9 @@ import numpy as np
 from edgeledger.blockedge.actors import Requester
 from edgeledger.deploy import Deployment, DeployParameters, admit_edge_server, deploy_all
 from edgeledger.dmec.actors import SERVER_AREA_M, IoTDevice, WorkloadModel
+from edgeledger.driver import Call, ChainDriver
 from edgeledger.ethereum import synthetic_address
+from edgeledger.fresco.chain_link import driver_transport
 from edgeledger.fresco.client import ReputationClient
 from edgeledger.replays.scenario.settings import POLICY_LABELS, ScenarioConfig
 
@@ -32,18 +34,24 @@ class SimClock:
 
     def next(self, after_s: int = 1) -> int:
         """The next block `after_s` seconds after the latest one (at least one)."""
-        from ape import chain
-
         # Transactions sent without `next` or `at` moved the chain on by a second each.
-        return self.at(max(self.now, int(chain.blocks.head.timestamp)) + max(1, after_s))
+        return self.at(max(self.now, self._head_timestamp()) + max(1, after_s))
 
     def at(self, when: int) -> int:
         """The next block at `when`, or a second after the latest one if that is later."""
         from ape import chain
 
-        self.now = max(when, self.now + 1, int(chain.blocks.head.timestamp) + 1)
-        chain.pending_timestamp = self.now
+        self.now = max(when, self.now + 1, self._head_timestamp() + 1)
+        chain.provider.make_request("evm_setNextBlockTimestamp", [self.now])
         return self.now
+
+    @staticmethod
+    def _head_timestamp() -> int:
+        """The latest block's time, by one request (ape's block object costs several)."""
+        from ape import chain
+
+        block = chain.provider.make_request("eth_getBlockByNumber", ["latest", False])
+        return int(block["timestamp"], 16)
 
     def close(self) -> None:
         """Back to wall-clock block times."""
@@ -65,6 +73,7 @@ class Population:
     mobile: ReputationClient
     rng: np.random.Generator
     clock: SimClock
+    driver: ChainDriver  # every transaction of the rounds: ape's deploys the contracts
     assignments: list[dict[str, Any]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     market: list[dict[str, Any]] = field(default_factory=list)
@@ -97,13 +106,21 @@ def build_population(
     deployment.reputation.registerNode(requester, sender=agent)
     devices: dict[int, list[IoTDevice]] = {}
     workload = WorkloadModel()
+    driver = ChainDriver()
+    registrations = []
     for policy_id in POLICY_LABELS:
         devices[policy_id] = []
         for i in range(config.devices_per_policy):
             address = synthetic_address(0xE0 + policy_id, (population << 16) | i)
-            registry.registerDevice(address, sender=drone)
-            registry.addOffloadingPolicy(address, policy_id, sender=drone)
+            registrations += [
+                Call(drone, registry, "registerDevice", (address,), f"device {address}"),
+                Call(drone, registry, "addOffloadingPolicy", (address, policy_id), "its policy"),
+            ]
             devices[policy_id].append(IoTDevice(address, workload, rng))
+    # One at a time: a batch may share blocks, differently from run to run, and every block
+    # changes the next one's prevrandao (Random's draw). One block each keeps a seed's replay.
+    for registration in registrations:
+        driver.call(registration)
     if config.bad_pick == "largest":
         bad = 1 + np.argsort(capacities[1:])[::-1][: config.bad_servers]
     else:
@@ -113,7 +130,21 @@ def build_population(
     bad_from = {servers[int(i)].address: int(s) for i, s in zip(bad, starts, strict=True)}
     reputation = deployment.reputation
     reputation.grantRole(reputation.REPORTER_ROLE(), mobile, sender=agent)
-    client = ReputationClient(reputation, mobile, [s.address for s in servers])
+    client = ReputationClient(
+        driver.view(reputation),
+        mobile,
+        [s.address for s in servers],
+        transport=driver_transport(driver, reputation, mobile),
+    )
     return Population(
-        deployment, servers, bad_from, drone, devices, Requester(requester), client, rng, clock
+        deployment,
+        servers,
+        bad_from,
+        drone,
+        devices,
+        Requester(requester),
+        client,
+        rng,
+        clock,
+        driver,
     )

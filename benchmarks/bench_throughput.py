@@ -1,6 +1,8 @@
 """Chain throughput on one anvil, side by side in one run: the same `registerNode` calls sent
 through ape one at a time (how a user calls a contract), pre-signed and sent as one raw JSON-RPC
-batch (what the node takes), and through the replays' chain driver (edgeledger/driver.py)."""
+batch (what the node takes), and through the replays' chain driver (edgeledger/driver.py); then
+each replay's chain phase on a reduced size: the calls its driver sent a second while sending,
+against the raw batch's rate of the same run."""
 
 from __future__ import annotations
 
@@ -47,14 +49,95 @@ def throughput_section() -> list[str]:
         f"contract of its own, timed until the last receipt; the best of {ROUNDS} interleaved",
         "rounds. Ratios are within this run.",
     ]
+    replays = [
+        "| replay's chain phase | calls | batches | tx/s | of raw |",
+        "|---|---|---|---|---|",
+    ]
+    for name, phase in REPLAY_PHASES.items():
+        calls, batches, seconds = _driver_tally(phase)
+        rate = calls / seconds
+        replays.append(f"| {name} | {calls} | {batches} | {rate:.1f} | {rate / raw:.0%} |")
     notes = [
         "ape signs, sends and waits for each transaction in turn; the raw batch and the driver",
         "sign every transaction first and send them at once. The driver adds what a replay",
         "needs on top of the raw batch: nonces from the node, every receipt checked, a failure",
         "named by its step. A FRESCO unit registers its 41 sites in one `registerNodes`",
         "transaction (see FRESCO reputation gas).",
+        "",
+        "The replays' chain phases (second table) on reduced sizes, every transaction through the",
+        "driver: calls sent a second of the time spent in its `send` (signing, sending, awaiting",
+        "receipts). DMEC sends each policy's relays, then their results, as one batch each. A",
+        "FRESCO unit sends one batch of reports per application. BlockEdge's rounds and the",
+        "scenario send one call at a time: each step needs the block of the one before it (a",
+        "bid after the request, a reveal after the commit phase, a result at its own simulated",
+        "time), so their rate is the node's answer time for one transaction, not a batch's.",
     ]
-    return section("Chain throughput", intro, ["\n".join(table)], notes)
+    return section("Chain throughput", intro, ["\n".join(table), "\n".join(replays)], notes)
+
+
+def _driver_tally(phase: Callable[[list[Any]], object]) -> tuple[int, int, float]:
+    """Run `phase` on ape's test accounts; the calls and batches its chain drivers sent and the
+    seconds they spent sending them."""
+    from ape import accounts
+
+    tally = [0, 0, 0.0]
+    send = ChainDriver.send
+
+    def timed(driver: ChainDriver, calls: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return send(driver, calls)
+        finally:
+            tally[0] += len(calls)
+            tally[1] += 1
+            tally[2] += time.perf_counter() - started
+
+    ChainDriver.send = timed  # type: ignore[method-assign]
+    try:
+        phase(list(accounts.test_accounts))
+    finally:
+        ChainDriver.send = send  # type: ignore[method-assign]
+    return int(tally[0]), int(tally[1]), float(tally[2])
+
+
+def _dmec(accounts: list[Any]) -> None:
+    from edgeledger.replays.dmec.experiment import gas_versus_tasks
+    from edgeledger.replays.dmec.settings import DmecReplayConfig
+
+    gas_versus_tasks(accounts, DmecReplayConfig(task_counts=(50,), repetitions=1))
+
+
+def _fresco(accounts: list[Any]) -> None:
+    from edgeledger.replays.fresco.experiment import replay_run
+    from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs
+
+    config = FrescoReplayConfig(applications=("mobiar",), engines=("FRESCO",))
+    replay_run(0, config, Inputs.load(config), accounts)
+
+
+def _blockedge(accounts: list[Any]) -> None:
+    from edgeledger.replays.blockedge.experiment import balance_versus_abnormality
+    from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
+
+    config = BlockedgeReplayConfig(deposits_ether=(1_000,), abnormality=(0.0, 0.2), rounds=10)
+    balance_versus_abnormality(accounts, config)
+
+
+def _scenario(accounts: list[Any]) -> None:
+    from edgeledger.progress import quiet
+    from edgeledger.replays.scenario.experiment import run_population
+    from edgeledger.replays.scenario.settings import ScenarioConfig
+
+    config = ScenarioConfig(worlds=1, rounds=8)
+    run_population(accounts, config, 0, quiet, config.rounds)
+
+
+REPLAY_PHASES: dict[str, Callable[[list[Any]], object]] = {
+    "DMEC, 50 tasks a policy (relays, results)": _dmec,
+    "FRESCO, a quick unit (MobiAR, FRESCO engine)": _fresco,
+    "BlockEdge balance, 2 cases x 10 rounds": _blockedge,
+    "scenario, one world x 8 rounds": _scenario,
+}
 
 
 def _through_ape(contract: Any, nodes: list[str]) -> None:

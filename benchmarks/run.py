@@ -7,7 +7,8 @@ identity), bench_fresco (decision time and the quick replay), bench_throughput (
 per second: ape, a raw batch and the replays' chain driver), bench_scale (what one chain
 holds a second of each kind of work, from this run's gas). bench_bounds holds the EVM prices
 the lower bounds are made of and the gas tables' rows, bench_section the layout of a section.
-This runner measures the sections in order on one chain and writes them out.
+This runner measures the sections in order on one chain and writes them out, then the whole
+runs measured by hand (benchmarks/whole_runs.md: too long for `make bench`), as they are.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bench_scale import scale_section
 from bench_throughput import throughput_section
 
 ROOT = Path(__file__).resolve().parent.parent
+WHOLE_RUNS = Path(__file__).resolve().parent / "whole_runs.md"
 SECTIONS: list[Callable[[], list[str]]] = [
     dmec_section,
     reputation_section,
@@ -49,6 +51,7 @@ def main() -> int:
     with networks.parse_network_choice("ethereum:local:foundry"):
         sections = [section() for section in SECTIONS]
     text = "\n".join(PREAMBLE + [line for section in sections for line in section])
+    text += "\n" + WHOLE_RUNS.read_text()
     (ROOT / "BENCHMARKS.md").write_text(text)
     print(text)
     return 0

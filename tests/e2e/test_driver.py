@@ -105,3 +105,23 @@ def test_a_sender_that_cannot_pay_at_all__is_named_and_the_others_go_on(
 
     assert [r.step for r in failed.value.receipts] == ["node 0"]
     assert reputation.isRegistered(synthetic(0))
+
+
+def test_encoded_input__is_ape_s_encoding_with_accounts_and_contracts_as_addresses(
+    reputation: Any, agent: Any, server: Any
+) -> None:
+    from edgeledger.deploy import deploy_blockedge
+    from edgeledger.driver import encoded_input
+
+    market, verifiers = deploy_blockedge(agent)
+    task = (b"\x01" * 32, verifiers["ProofOfWork"], 10**9, 60, 24, 10**18, 1_000_000)
+    cases = [
+        (reputation, "registerNode", (synthetic(3),)),  # an address as text
+        (reputation, "getReputationScores", ([server, synthetic(4)],)),  # a list of accounts
+        (reputation, "grantRole", (reputation.REPORTER_ROLE(), server)),  # bytes32, an account
+        (market, "postRequest", (task,)),  # a struct holding a contract
+        (market, "placeBid", (7, 10, 100)),
+    ]
+    for contract, method, args in cases:
+        ape_s = "0x" + bytes(getattr(contract, method).encode_input(*args)).hex()
+        assert encoded_input(contract, method, args) == ape_s, method

@@ -27,7 +27,9 @@ from edgeledger.errors import EdgeledgerError
 # Enough for any single call of the replays (a 41-node registerNodes takes 1.09 M, a batch of
 # 256 reports less); a transaction pays for the gas it uses, not for its limit.
 DEFAULT_GAS = 3_000_000
-RECEIPT_POLL_S = 0.02
+# Receipt polls: the first after 1 ms, each wait twice the last, at most 20 ms. A replay that
+# sends one call at a time waits for every receipt, and anvil mines in a few ms.
+RECEIPT_POLL_FIRST_S, RECEIPT_POLL_MAX_S = 0.001, 0.02
 TIP_WEI = 10**9
 RPC_BATCH = 500  # requests per JSON-RPC batch: bounded bodies, whatever the calls
 
@@ -324,6 +326,7 @@ class ChainDriver:
         found: dict[str, dict[str, Any]] = {}
         deadline = time.monotonic() + self.timeout_s
         waiting = list(signed)
+        pause = RECEIPT_POLL_FIRST_S
         while waiting:
             answers = self._rpc([("eth_getTransactionReceipt", [s.tx_hash]) for s in waiting])
             for each, answer in zip(waiting, answers, strict=True):
@@ -336,7 +339,8 @@ class ChainDriver:
                         f"{len(waiting)} transactions not mined within {self.timeout_s:g} s, "
                         f"the first {waiting[0].step} ({waiting[0].tx_hash}): dropped or stuck"
                     )
-                time.sleep(RECEIPT_POLL_S)
+                time.sleep(pause)
+                pause = min(2 * pause, RECEIPT_POLL_MAX_S)
         return [
             Receipt(
                 s.index,

@@ -179,7 +179,7 @@ def _raw_batch(contract: Any, nodes: list[str]) -> None:
     ]
     answers = requests.post(uri, json=body, timeout=120).json()
     last = max(answers, key=lambda answer: answer["id"])["result"]
-    web3.eth.wait_for_transaction_receipt(last, timeout=120, poll_latency=0.02)
+    web3.eth.wait_for_transaction_receipt(last, timeout=120, poll_latency=0.001)
 
 
 def _through_driver(contract: Any, nodes: list[str]) -> None:

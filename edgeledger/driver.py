@@ -54,7 +54,7 @@ class Call:
 
 def method_abi(contract: Any, method: str, arity: int) -> Any:
     """The ABI of `contract`'s `method` taking `arity` arguments (one, or it is ambiguous)."""
-    key = (str(contract.contract_type.name), method, arity)
+    key = (str(contract.address), str(contract.contract_type.name), method, arity)
     if key not in _METHOD_ABIS:
         abis = [a for a in getattr(contract, method).abis if len(a.inputs) == arity]
         if len(abis) != 1:
@@ -63,13 +63,15 @@ def method_abi(contract: Any, method: str, arity: int) -> Any:
     return _METHOD_ABIS[key]
 
 
-_METHOD_ABIS: dict[tuple[str, str, int], Any] = {}
+_METHOD_ABIS: dict[tuple[str, str, str, int], Any] = {}
 
 
 def encoded_input(contract: Any, method: str, args: tuple[Any, ...]) -> str:
     """Selector and arguments ABI-encoded by eth-abi, as hex. Accounts and contracts stand for
-    their addresses, at any depth (a struct's field, a list's item). ape's own `encode_input`
-    would give the same bytes, converting every argument through its converters first: 2 ms a
+    their addresses, at any depth (a struct's field as a tuple, a list's item). Arguments are
+    otherwise what eth-abi takes (bytes for bytesN, ints, bools, address strings): ape's own
+    `encode_input` gives the same bytes for those (tests/e2e/test_driver.py) and converts
+    more shapes (hex text for bytes, dicts for structs), through converters that took 2 ms a
     call, most of a FRESCO unit's chain time before this."""
     from eth_abi import encode
     from eth_utils import keccak
@@ -82,7 +84,7 @@ def encoded_input(contract: Any, method: str, args: tuple[Any, ...]) -> str:
 def _plain(value: Any) -> Any:
     """`value` with every account or contract replaced by its address (a str)."""
     if isinstance(value, list | tuple):
-        return type(value)(_plain(v) for v in value)
+        return [_plain(v) for v in value] if isinstance(value, list) else tuple(map(_plain, value))
     address = getattr(value, "address", None)
     return str(address) if address is not None and not isinstance(value, str | bytes) else value
 

@@ -129,7 +129,11 @@ class Detector:
         self, market: Any, request_id: int, challenge: bytes, difficulty_bits: int
     ) -> bool:
         call, guilty = self.commit_call(market, request_id, challenge, difficulty_bits)
-        by_ape(call)
+        try:
+            by_ape(call)
+        except Exception:
+            self.pending.pop(request_id, None)  # nothing committed: nothing to reveal
+            raise
         return guilty
 
     def commit_call(

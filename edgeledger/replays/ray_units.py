@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgeledger.errors import EdgeledgerError
+from edgeledger.errors import EdgeledgerError, first_line
 from edgeledger.progress import ProgressCallback
 from edgeledger.replays.units import MAX_NODE_LOSSES, failure_line
 
@@ -113,12 +113,16 @@ def _connected(address: str) -> Any:
         os.environ.setdefault(LOOPBACK_ONLY_ENV, "0")
     import ray
 
-    ray.init(
-        address="local" if local else address,
-        include_dashboard=False if local else None,
-        log_to_driver=False,  # the workers' ape logs; failures come back with their unit
-        configure_logging=False,
-    )
+    try:
+        ray.init(
+            address="local" if local else address,
+            include_dashboard=False if local else None,
+            log_to_driver=False,  # the workers' ape logs; failures come back with their unit
+            configure_logging=False,
+        )
+    except Exception as error:  # not Ray there, another version, no token: one line
+        where = "a local Ray" if local else f"the Ray cluster at {address}"
+        raise EdgeledgerError(f"cannot start or join {where}: {first_line(error)}") from None
     return ray
 
 

@@ -13,11 +13,11 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from edgeledger.chain import anvil_node, connected, wait_for_node
+from edgeledger.chain import anvil_node, connected, node_answers, wait_for_node
 from edgeledger.errors import EdgeledgerError
 from edgeledger.processes import die_with_parent, spawn_context
 from edgeledger.progress import ProgressCallback, show_chain_logs
@@ -91,17 +91,23 @@ def own_node() -> Iterator[list[Any]]:
         yield list(accounts.test_accounts)
 
 
-_PROCESS_NODE = ExitStack()  # never closed: the node lives as long as its process
-_process_accounts: list[Any] = []
+_process_node: list[Any] = []  # [the ExitStack that holds the node, its test accounts]
 
 
 def process_node() -> list[Any]:
     """This process's own anvil (own_node), started by the first unit that asks and kept for
     the next ones until the process ends; its test accounts. For a Ray worker, which runs one
-    unit after another and is never told that it is done."""
-    if not _process_accounts:
-        _process_accounts.extend(_PROCESS_NODE.enter_context(own_node()))
-    return _process_accounts
+    unit after another and is never told that it is done. A node that stopped answering is
+    replaced by a new one (nobody else would restart it)."""
+    if _process_node and not node_answers():
+        stack, _ = _process_node
+        _process_node.clear()
+        with suppress(Exception):  # the node is gone already: nothing of it to stop cleanly
+            stack.close()
+    if not _process_node:
+        stack = ExitStack()
+        _process_node.extend([stack, list(stack.enter_context(own_node()))])
+    return list(_process_node[1])
 
 
 class Pulled:

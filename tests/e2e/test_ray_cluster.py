@@ -28,7 +28,7 @@ from edgeledger.replays.ray_units import LOOPBACK_ONLY_ENV, Finished, on_ray
 
 CONFIG = FrescoReplayConfig(
     applications=("mobiar",),
-    engines=("FRESCO", "SQ EDGE"),
+    engines=("FRESCO", "SQ EDGE", "MDP"),
     runs=2,
     simulation=SimulationConfig(applications=4, towers=8, cells=2),
 )
@@ -164,6 +164,7 @@ def test_ray__a_node_lost_mid_unit_has_its_unit_run_again_elsewhere_with_the_sam
     cluster.remove_node(doomed)  # mid-unit: it has just started its node, ape, the deploy
     thread.join(timeout=300)
 
+    assert not thread.is_alive(), "the unit was not run again within 300 s"
     assert not failed, failed
     assert done[unit].node != doomed.node_id
     runs_started = sorted(p.name.split("-")[0] for p in started.iterdir())

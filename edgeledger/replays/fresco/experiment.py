@@ -22,7 +22,7 @@ import numpy as np
 from edgeledger.chain import code_at, node_answers
 from edgeledger.deploy import deploy_reputation
 from edgeledger.driver import ChainDriver
-from edgeledger.errors import first_line
+from edgeledger.errors import EdgeledgerError, first_line
 from edgeledger.ethereum import synthetic_address
 from edgeledger.fresco.applications import Application
 from edgeledger.fresco.chain_link import ChainReputation, driver_transport, mirrored_mismatches
@@ -33,6 +33,7 @@ from edgeledger.fresco.sites import SiteKind
 from edgeledger.progress import ProgressCallback, quiet
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs, world_seed
 from edgeledger.replays.units import (
+    MAX_NODE_LOSSES,
     NodeLost,
     UnitJournal,
     failure_line,
@@ -131,11 +132,19 @@ def unit_row(
 
 
 def ray_unit(key: RayUnit, config: FrescoReplayConfig, inputs: Inputs) -> dict[str, Any]:
-    """A unit as a Ray task runs it: on its worker process's own anvil."""
+    """A unit as a Ray task runs it: on its worker process's own anvil. A node that let the
+    unit down is replaced (process_node) and the unit runs again: nobody would restart it."""
     run, application, engine_name = key
     [engine] = engines_named([engine_name])
     world = world_of(run, application, config, inputs)
-    return unit_row(run, application, engine, world, config, inputs, process_node())
+    app = inputs.applications[application]
+    seed = world_seed(config, run, application)
+    for _ in range(MAX_NODE_LOSSES):
+        try:
+            return _replay_unit(run, app, world, seed, engine, process_node(), None)
+        except NodeLost:
+            continue
+    raise EdgeledgerError(f"run {run}, {app.name}, {engine_name}: its node failed every time")
 
 
 def _replay_unit(
@@ -291,7 +300,8 @@ def _on_ray(
     )
     todo = [unit for unit in units if unit not in rows]
     work = partial(ray_unit, config=config, inputs=inputs)
-    for finished in on_ray(config.ray, work, todo, "FRESCO units", progress):
+    # Nothing left (every unit journaled): no Ray to start or reach.
+    for finished in on_ray(config.ray, work, todo, "FRESCO units", progress) if todo else []:
         if journal is not None:
             journal.add(finished.result)
         rows[finished.item] = finished.result

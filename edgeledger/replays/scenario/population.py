@@ -23,8 +23,9 @@ from edgeledger.replays.scenario.settings import POLICY_LABELS, ScenarioConfig
 class SimClock:
     """Block times that follow the simulation, not the wall clock: every block is one second
     after the one before (anvil's timestamp interval), and `next` sets the next block's time
-    outright. From the same chain state, the same seed then gives the same block times
-    (not the same prevrandao: anvil draws it at random for every block)."""
+    outright. From the same chain state, the same seed then gives the same block times, and
+    the same prevrandao (anvil derives a block's from the blocks before it). From another
+    state, or a chain started at another time, Random draws differently."""
 
     def __init__(self) -> None:
         from ape import chain

@@ -69,8 +69,9 @@ RayUnit = tuple[int, int, str]  # (run, application's index in the inputs, engin
 
 
 def unit_journal(path: Path, config: FrescoReplayConfig) -> UnitJournal:
-    """The journal of `config`'s units: its settings (but the number of workers and the node
-    wait, which change no result), each unit named by (run, application, engine)."""
+    """The journal of `config`'s units: its settings (but the number of workers, the node
+    wait and where Ray runs, which change no result), each unit named by (run, application,
+    engine)."""
     settings = repr(replace(config, workers=1, node_wait_s=0.0, ray=None))
     return UnitJournal(path, settings, lambda row: (row["run"], row["application"], row["engine"]))
 
@@ -89,6 +90,7 @@ def replay_run(
     rows = []
     engines = engines_named(config.engines)
     for a, application in enumerate(inputs.applications):
+        seed = world_seed(config, run, a)
         world: World | None = None
         for engine in engines:
             key = (run, application.name, engine.name)
@@ -96,7 +98,11 @@ def replay_run(
                 rows.append(journal.done[key])
                 continue
             world = world or world_of(run, a, config, inputs)
-            row = unit_row(run, a, engine, world, config, inputs, accounts, inspect)
+            row = through_node_losses(
+                partial(_replay_unit, run, application, world, seed, engine, accounts, inspect),
+                f"run {run}, {application.name}, {engine.name}",
+                config.node_wait_s,
+            )
             if journal is not None:
                 journal.add(row)
             rows.append(row)
@@ -108,26 +114,6 @@ def world_of(run: int, application: int, config: FrescoReplayConfig, inputs: Inp
     seed = world_seed(config, run, application)
     return build_world(
         inputs.applications[application], config.simulation, seed, inputs.towers_km, inputs.trace
-    )
-
-
-def unit_row(
-    run: int,
-    application: int,
-    engine: Engine,
-    world: World,
-    config: FrescoReplayConfig,
-    inputs: Inputs,
-    accounts: list[Any],
-    inspect: Inspect | None = None,
-) -> dict[str, Any]:
-    """One unit's row, through any loss of the node (the unit runs again on it)."""
-    app = inputs.applications[application]
-    seed = world_seed(config, run, application)
-    return through_node_losses(
-        partial(_replay_unit, run, app, world, seed, engine, accounts, inspect),
-        f"run {run}, {app.name}, {engine.name}",
-        config.node_wait_s,
     )
 
 

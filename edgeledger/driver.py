@@ -30,6 +30,10 @@ DEFAULT_GAS = 3_000_000
 # Receipt polls: the first after 1 ms, each wait twice the last, at most 20 ms. A replay that
 # sends one call at a time waits for every receipt, and anvil mines in a few ms.
 RECEIPT_POLL_FIRST_S, RECEIPT_POLL_MAX_S = 0.001, 0.02
+# No new receipt for this long, where anvil mines in milliseconds: the driver asks the node for
+# each awaited transaction, and sends again the signed bytes of those it no longer knows
+# (`_send_dropped_again`).
+STALL_S = 5.0
 TIP_WEI = 10**9
 RPC_BATCH = 500  # requests per JSON-RPC batch: bounded bodies, whatever the calls
 
@@ -150,7 +154,7 @@ class ChainDriver:
     """Sends batches of calls to the connected node. A batch takes each sender's next nonce
     from the node, so ape may send between two batches; not during one."""
 
-    def __init__(self, timeout_s: float = 120.0) -> None:
+    def __init__(self, timeout_s: float = 120.0, stall_s: float = STALL_S) -> None:
         from ape import chain
 
         uri = chain.provider.http_uri
@@ -158,12 +162,13 @@ class ChainDriver:
             raise EdgeledgerError("the chain driver needs a node reached over HTTP")
         self.uri = uri
         self.chain_id = int(chain.provider.chain_id)
-        self.timeout_s = timeout_s
+        self.timeout_s, self.stall_s = timeout_s, stall_s
         self.session = requests.Session()
         # The replay's own node: no proxy to look up in the environment for every request.
         self.session.trust_env = False
         self._keys: dict[str, Any] = {}
         self.sent = 0
+        self.sent_again = 0  # transactions the node had dropped, sent again (`_receipts`)
 
     # ------------------------------------------------------------ the batch
 
@@ -324,9 +329,15 @@ class ChainDriver:
 
     def _receipts(self, signed: list[Signed]) -> list[Receipt]:
         """The receipts of `signed`, in order, once every one is mined; raises if some are not
-        mined within the driver's timeout (dropped by the node, or stuck)."""
+        mined within the driver's timeout (dropped by the node, or stuck).
+
+        A node may lose a transaction it took: a `make demo` once had ten of a batch never
+        mined, which never happened again in 670 batches of the same stage. So when no receipt
+        has come for `stall_s`, those the node no longer knows are sent again, the same signed
+        bytes: the same hash and nonce, so a transaction is never mined twice."""
         found: dict[str, dict[str, Any]] = {}
-        deadline = time.monotonic() + self.timeout_s
+        now = time.monotonic()
+        deadline, stalled_at = now + self.timeout_s, now + self.stall_s
         waiting = list(signed)
         pause = RECEIPT_POLL_FIRST_S
         while waiting:
@@ -334,13 +345,21 @@ class ChainDriver:
             for each, answer in zip(waiting, answers, strict=True):
                 if answer.get("result"):
                     found[each.tx_hash] = answer["result"]
-            waiting = [s for s in waiting if s.tx_hash not in found]
+            still = [s for s in waiting if s.tx_hash not in found]
+            now = time.monotonic()
+            if len(still) < len(waiting):
+                stalled_at = now + self.stall_s
+            waiting = still
             if waiting:
-                if time.monotonic() > deadline:
+                if now > deadline:
                     raise EdgeledgerError(
                         f"{len(waiting)} transactions not mined within {self.timeout_s:g} s, "
-                        f"the first {waiting[0].step} ({waiting[0].tx_hash}): dropped or stuck"
+                        f"the first {waiting[0].step} ({waiting[0].tx_hash}): "
+                        f"{self._why_waiting(waiting)}"
                     )
+                if now > stalled_at:
+                    self._send_dropped_again(waiting)
+                    stalled_at = now + self.stall_s
                 time.sleep(pause)
                 pause = min(2 * pause, RECEIPT_POLL_MAX_S)
         return [
@@ -355,6 +374,32 @@ class ChainDriver:
             )
             for s in signed
         ]
+
+    def _unknown(self, waiting: list[Signed]) -> list[Signed]:
+        """Those of `waiting` that the node does not know (neither mined nor in its pool)."""
+        answers = self._rpc([("eth_getTransactionByHash", [s.tx_hash]) for s in waiting])
+        return [s for s, answer in zip(waiting, answers, strict=True) if not answer.get("result")]
+
+    def _send_dropped_again(self, waiting: list[Signed]) -> None:
+        """Send again those of `waiting` the node dropped, each sender's in nonce order. The
+        node's refusals are not failures here: a transaction it refuses now (its nonce taken
+        since) stays awaited, and the timeout reports it."""
+        dropped = sorted(self._unknown(waiting), key=lambda s: (s.sender, s.nonce))
+        if dropped:
+            self._rpc([("eth_sendRawTransaction", [s.raw]) for s in dropped])
+            self.sent_again += len(dropped)
+
+    def _why_waiting(self, waiting: list[Signed]) -> str:
+        """What the node says of the first of `waiting`: unknown to it, or in its pool behind
+        the nonce it counts for the sender."""
+        first = waiting[0]
+        if self._unknown([first]):
+            return "dropped by the node, and not taken again"
+        (count,) = self._rpc([("eth_getTransactionCount", [first.sender, "latest"])])
+        counted = int(self._result(count, f"the nonce of {first.sender}"), 16)
+        return (
+            f"stuck in the node's pool at nonce {first.nonce}, the sender's mined count {counted}"
+        )
 
     def _reason(self, call: Call) -> str:
         """Why `call` reverted, by the contract's custom error, if calling it again now says

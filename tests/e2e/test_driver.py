@@ -4,12 +4,15 @@ after a failed batch are the node's, so the next batch, or ape, goes on."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from eth_utils import to_checksum_address
 
+from edgeledger.chain import poll_until
 from edgeledger.driver import BatchFailed, Call, ChainDriver
+from edgeledger.errors import EdgeledgerError
 
 
 def synthetic(i: int) -> str:
@@ -105,6 +108,62 @@ def test_a_sender_that_cannot_pay_at_all__is_named_and_the_others_go_on(
 
     assert [r.step for r in failed.value.receipts] == ["node 0"]
     assert reputation.isRegistered(synthetic(0))
+
+
+def test_transactions_the_node_dropped__are_sent_again_and_mined_once(
+    reputation: Any, agent: Any, chain: Any
+) -> None:
+    """The node loses transactions of a batch after taking them (anvil drops a transaction
+    with the later ones of its sender). The driver, seeing no receipt come, sends those again:
+    every call of the batch is mined once, in order."""
+    request = chain.provider.make_request
+    driver = ChainDriver(timeout_s=20, stall_s=0.2)
+    calls = [register(reputation, agent, i) for i in range(5)]
+    sent: list[Any] = []
+
+    def in_pool() -> list[str]:
+        by_sender = request("txpool_content", [])["pending"]
+        queued = next((v for k, v in by_sender.items() if k.lower() == agent.address.lower()), {})
+        return [tx["hash"] for _, tx in sorted(queued.items(), key=lambda kv: int(kv[0]))]
+
+    request("evm_setAutomine", [False])  # the batch waits in the pool, to be dropped there
+    try:
+        batch = threading.Thread(target=lambda: sent.extend(driver.send(calls)))
+        batch.start()
+        assert poll_until(lambda: len(in_pool()) == 5, 10, 0.01)
+        request("anvil_dropTransaction", [in_pool()[2]])  # its sender's later ones go with it
+        assert len(in_pool()) == 2
+        request("evm_mine", [])  # the two the node kept
+    finally:
+        request("evm_setAutomine", [True])
+    batch.join(timeout=30)
+
+    assert not batch.is_alive()
+    assert driver.sent_again == 3
+    assert [r.step for r in sent] == [f"node {i}" for i in range(5)]
+    assert all(r.ok for r in sent)
+    assert [reputation.getNodeIndex(synthetic(i)) for i in range(5)] == list(range(5))
+    assert reputation.getNodeCount() == 5
+
+
+def test_a_transaction_that_stays_unmined__is_named_with_what_the_node_holds(
+    reputation: Any, agent: Any, chain: Any
+) -> None:
+    request = chain.provider.make_request
+    driver = ChainDriver(timeout_s=0.5, stall_s=0.1)
+    request("evm_setAutomine", [False])
+    try:
+        with pytest.raises(
+            EdgeledgerError,
+            match=r"1 transactions not mined within 0.5 s, the "
+            r"first node 0 .*stuck in the node's pool at nonce (\d+), the "
+            r"sender's mined count \1",
+        ):
+            driver.send([register(reputation, agent, 0)])
+    finally:
+        request("anvil_dropAllTransactions", [])
+        request("evm_setAutomine", [True])
+    assert driver.sent_again == 0  # it was in the pool: nothing to send again
 
 
 def test_encoded_input__is_ape_s_encoding_with_accounts_and_contracts_as_addresses(

@@ -15,12 +15,13 @@ of its own. ape stays the way contracts are deployed and called interactively.
 
 from __future__ import annotations
 
+import http.client
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import requests
+from urllib.parse import urlsplit
 
 from edgeledger.errors import EdgeledgerError
 
@@ -163,9 +164,7 @@ class ChainDriver:
         self.uri = uri
         self.chain_id = int(chain.provider.chain_id)
         self.timeout_s, self.stall_s = timeout_s, stall_s
-        self.session = requests.Session()
-        # The replay's own node: no proxy to look up in the environment for every request.
-        self.session.trust_env = False
+        self._node = _NodeConnection(uri, timeout_s)
         self._keys: dict[str, Any] = {}
         self.sent = 0
         self.sent_again = 0  # transactions the node had dropped, sent again (`_receipts`)
@@ -431,10 +430,8 @@ class ChainDriver:
             for i, (method, params) in enumerate(requests_)
         ]
         try:
-            response = self.session.post(self.uri, json=body, timeout=self.timeout_s)
-            response.raise_for_status()
-            answers = response.json()
-        except (requests.RequestException, ValueError) as error:
+            answers = json.loads(self._node.post(json.dumps(body).encode()))
+        except (OSError, http.client.HTTPException, ValueError) as error:
             raise EdgeledgerError(f"{self.uri} did not answer a batch: {error}") from None
         if isinstance(answers, dict):  # a node that refuses the whole batch answers once
             raise EdgeledgerError(f"{self.uri} refused a batch: {answers.get('error')}")
@@ -445,6 +442,52 @@ class ChainDriver:
         if "error" in answer or answer.get("result") is None:
             raise EdgeledgerError(f"the node did not give {what}: {answer.get('error')}")
         return answer["result"]
+
+
+class _NodeConnection:
+    """One kept-alive HTTP connection to the node, by the standard library: `requests` spent
+    about 0.75 ms of Python on each of a replay's hundreds of thousands of posts (1.13 ms a post
+    against 0.38 ms here, measured on anvil). No proxy is looked up: the node is the replay's."""
+
+    def __init__(self, uri: str, timeout_s: float) -> None:
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise EdgeledgerError(f"the chain driver needs a node reached over HTTP, not {uri}")
+        self._kind = (
+            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        )
+        self._address = (parts.hostname, parts.port)
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._timeout_s = timeout_s
+        self._connection: http.client.HTTPConnection | None = None
+
+    def post(self, body: bytes) -> bytes:
+        """The node's answer to `body`. A kept-alive connection the node closed while idle
+        fails on its next request before the node reads it: that request goes once more on a
+        new connection. Any other failure is raised."""
+        for fresh in (self._connection is None, True):
+            if self._connection is None:
+                self._connection = self._kind(*self._address, timeout=self._timeout_s)
+            try:
+                self._connection.request(
+                    "POST", self._path, body, {"Content-Type": "application/json"}
+                )
+                response = self._connection.getresponse()
+                answer = response.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self._connection.close()
+                self._connection = None
+                if fresh:
+                    raise
+                continue
+            except (OSError, http.client.HTTPException):
+                self._connection.close()
+                self._connection = None
+                raise
+            if response.status != 200:
+                raise http.client.HTTPException(f"HTTP {response.status} {response.reason}")
+            return answer
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
 
 class ContractView:

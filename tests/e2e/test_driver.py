@@ -4,6 +4,7 @@ after a failed batch are the node's, so the next batch, or ape, goes on."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from eth_utils import to_checksum_address
 
 from edgeledger.chain import poll_until
-from edgeledger.driver import BatchFailed, Call, ChainDriver
+from edgeledger.driver import BatchFailed, Call, ChainDriver, _NodeConnection
 from edgeledger.errors import EdgeledgerError
 
 
@@ -184,3 +185,39 @@ def test_encoded_input__is_ape_s_encoding_with_accounts_and_contracts_as_address
     for contract, method, args in cases:
         ape_s = "0x" + bytes(getattr(contract, method).encode_input(*args)).hex()
         assert encoded_input(contract, method, args) == ape_s, method
+
+
+def test_the_node_connection__opens_again_once_the_node_closed_it_while_idle() -> None:
+    """A node may close a kept-alive connection between two requests without a word; the next
+    request then goes on a new connection. A node that is gone is an error."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)  # a failing client must not leave the server waiting
+    port = listener.getsockname()[1]
+    answer = b'[{"jsonrpc":"2.0","id":0,"result":"0x1"}]'
+    served: list[int] = []
+
+    def serve_each_once_then_close() -> None:
+        for i in range(2):
+            peer, _ = listener.accept()
+            peer.recv(65536)
+            peer.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(answer)}\r\n\r\n".encode()
+                + answer
+            )
+            served.append(i)
+            peer.close()  # no "Connection: close": the client believes it kept alive
+
+    server = threading.Thread(target=serve_each_once_then_close, daemon=True)
+    server.start()
+    node = _NodeConnection(f"http://127.0.0.1:{port}", timeout_s=5)
+
+    assert node.post(b"[]") == answer
+    assert poll_until(lambda: served == [0], 5, 0.01)
+    assert node.post(b"[]") == answer  # on a second connection
+    server.join(timeout=5)
+    listener.close()
+
+    assert served == [0, 1]
+    with pytest.raises(OSError):  # nobody listens any more
+        node.post(b"[]")

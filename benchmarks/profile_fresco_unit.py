@@ -44,6 +44,7 @@ PARTS = (
             "/evm_trace/",
             "/ethpm_types/",
             "/edgeledger/chain.py",
+            "/edgeledger/driver.py",
             "/edgeledger/fresco/client.py",
             "/edgeledger/fresco/chain_link.py",
             "/edgeledger/deploy.py",

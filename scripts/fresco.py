@@ -44,7 +44,7 @@ DEFAULT = FrescoReplayConfig()
     "--engine",
     "engines",
     multiple=True,
-    help=f"Engines to run (repeat): {', '.join(ENGINE_NAMES)}.",
+    help=f"Engines to run (repeat): {', '.join(ENGINE_NAMES)} [default: all but Q-learning].",
 )
 @click.option("--towers", type=int, help=f"Edge sites [default: {DEFAULT.simulation.towers}].")
 @click.option("--cells", type=int, help=f"Cells [default: {DEFAULT.simulation.cells}].")

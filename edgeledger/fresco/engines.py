@@ -1,5 +1,6 @@
 """Offloading decision engines behind one interface: FRESCO (Z3), MINLP (the same model without
-reputation), SQ EDGE, MDP, and the four DMEC policies as adapters.
+reputation), SQ EDGE, MDP, Q-learning (MDP's model learned from sampled moves, as the FRESCO
+authors' later code added beside it), and the four DMEC policies as adapters.
 
 An engine sees a `DecisionView` of one task (the candidates of the device's cell, what the
 device knows of them) and returns a site. Engines only read local state: scores come from the
@@ -35,6 +36,10 @@ SHORTLIST = 8  # feasible sites Z3 chooses among (the best by objective after th
 MDP_DISCOUNT = 0.96
 MDP_MOVE = 0.05  # leaving the last task's site: its data moves along
 MDP_FAILURE = ALPHA + BETA + GAMMA  # a failed attempt weighs as the worst site
+# Q-learning: sweeps over every (state, action) pair, each with one sampled move; the step size
+# of a pair's n-th update is n^-Q_STEP_DECAY (in (0.5, 1]: the stochastic-approximation
+# conditions under which tabular Q-learning converges to the optimal values).
+Q_SWEEPS, Q_STEP_DECAY = 400, 0.6
 NO_ACCOUNT = "0x" + "00" * 20  # a policy reference never reads the account
 
 
@@ -226,19 +231,60 @@ class Mdp:
     name: str = "MDP"
 
     def decide(self, view: DecisionView) -> Decision:
-        cost = objective(view.estimate)
-        n = len(view.candidates)
-        allowed = (view.kind == SiteKind.MOBILE) | view.task.offloadable
-        p = view.observed_up_share
-        moved = MDP_MOVE * (1 - np.eye(n))
-        rewards = p[None, :] * (-cost[None, :] - moved) - (1 - p[None, :]) * MDP_FAILURE
-        rewards[:, ~allowed] = -10.0  # a task that must stay never leaves
-        policy = policy_iteration(rewards, p, MDP_DISCOUNT)
-        where = np.flatnonzero(view.candidates == view.previous_site)
-        state = (
-            int(where[0]) if len(where) else int(np.flatnonzero(view.kind == SiteKind.MOBILE)[0])
-        )
+        rewards, success, state = offloading_mdp(view)
+        policy = policy_iteration(rewards, success, MDP_DISCOUNT)
         return Decision(int(view.candidates[policy[state]]))
+
+
+def offloading_mdp(view: DecisionView) -> tuple[np.ndarray, np.ndarray, int]:
+    """MDP's model of a decision: the expected reward of each (state, action), each action's
+    probability of success (the site's observed availability), and the current state (the
+    site the last task ran on, or the device)."""
+    cost = objective(view.estimate)
+    n = len(view.candidates)
+    allowed = (view.kind == SiteKind.MOBILE) | view.task.offloadable
+    p = view.observed_up_share
+    moved = MDP_MOVE * (1 - np.eye(n))
+    rewards = p[None, :] * (-cost[None, :] - moved) - (1 - p[None, :]) * MDP_FAILURE
+    rewards[:, ~allowed] = -10.0  # a task that must stay never leaves
+    where = np.flatnonzero(view.candidates == view.previous_site)
+    state = int(where[0]) if len(where) else int(np.flatnonzero(view.kind == SiteKind.MOBILE)[0])
+    return rewards, p, state
+
+
+class QLearning:
+    """Q-learning on MDP's model: the same states, actions and rewards, but the values are
+    learned from sampled moves (an action succeeds with the site's observed availability,
+    drawn from the view's seeded generator) instead of solved from the transition
+    probabilities. Synchronous tabular Q-learning: every sweep updates each (state, action)
+    once, from one sampled next state."""
+
+    name: str = "Q-learning"
+
+    def decide(self, view: DecisionView) -> Decision:
+        rewards, success, state = offloading_mdp(view)
+        policy = q_learning(rewards, success, MDP_DISCOUNT, view.rng)
+        return Decision(int(view.candidates[policy[state]]))
+
+
+def q_learning(
+    rewards: np.ndarray,
+    success: np.ndarray,
+    discount: float,
+    rng: np.random.Generator,
+    sweeps: int = Q_SWEEPS,
+) -> np.ndarray:
+    """The greedy policy of Q-values learned on the offloading MDP (see `policy_iteration`):
+    in state s, action a moves to a with probability success[a] and stays in s otherwise."""
+    n = len(success)
+    states = np.arange(n)[:, None]
+    q = np.zeros((n, n))
+    for sweep in range(1, sweeps + 1):
+        moved = rng.random((n, n)) < success[None, :]
+        following = np.where(moved, np.arange(n)[None, :], states)
+        target = rewards + discount * q.max(axis=1)[following]
+        q += sweep**-Q_STEP_DECAY * (target - q)
+    return np.argmax(q, axis=1)
 
 
 @dataclass
@@ -286,11 +332,21 @@ class DmecAdapter:
 
 def all_engines() -> list[Engine]:
     """Every engine of the replay, in report order."""
-    engines: list[Engine] = [fresco(), minlp(), SqEdge(), Mdp()]
+    engines: list[Engine] = [fresco(), minlp(), SqEdge(), Mdp(), QLearning()]
     return engines + [DmecAdapter(policy) for policy in dmec.Policy]
 
 
-ENGINE_NAMES = ("FRESCO", "MINLP", "SQ EDGE", "MDP", *(policy.label for policy in dmec.Policy))
+ENGINE_NAMES = (
+    "FRESCO",
+    "MINLP",
+    "SQ EDGE",
+    "MDP",
+    "Q-learning",
+    *(policy.label for policy in dmec.Policy),
+)
+# The engines a replay runs unless told (`--engines`): the papers' own. Q-learning comes from
+# the FRESCO authors' later code; it runs when named.
+DEFAULT_ENGINES = tuple(name for name in ENGINE_NAMES if name != "Q-learning")
 
 
 def timed_decide(engine: Engine, view: DecisionView) -> tuple[Decision, float]:

@@ -118,18 +118,27 @@ def test_transactions_the_node_dropped__are_sent_again_and_mined_once(
     with the later ones of its sender). The driver, seeing no receipt come, sends those again:
     every call of the batch is mined once, in order."""
     request = chain.provider.make_request
-    driver = ChainDriver(timeout_s=20, stall_s=0.2)
+    # The first look for dropped ones comes 2 s after the batch: long after this test dropped
+    # and mined what it does below (milliseconds), so it finds exactly those 3.
+    driver = ChainDriver(timeout_s=20, stall_s=2)
     calls = [register(reputation, agent, i) for i in range(5)]
     sent: list[Any] = []
+    failed: list[BaseException] = []
 
     def in_pool() -> list[str]:
         by_sender = request("txpool_content", [])["pending"]
         queued = next((v for k, v in by_sender.items() if k.lower() == agent.address.lower()), {})
         return [tx["hash"] for _, tx in sorted(queued.items(), key=lambda kv: int(kv[0]))]
 
+    def send() -> None:
+        try:
+            sent.extend(driver.send(calls))
+        except BaseException as error:  # reported by the test, not lost in the thread
+            failed.append(error)
+
+    batch = threading.Thread(target=send, daemon=True)
     request("evm_setAutomine", [False])  # the batch waits in the pool, to be dropped there
     try:
-        batch = threading.Thread(target=lambda: sent.extend(driver.send(calls)))
         batch.start()
         assert poll_until(lambda: len(in_pool()) == 5, 10, 0.01)
         request("anvil_dropTransaction", [in_pool()[2]])  # its sender's later ones go with it
@@ -137,8 +146,9 @@ def test_transactions_the_node_dropped__are_sent_again_and_mined_once(
         request("evm_mine", [])  # the two the node kept
     finally:
         request("evm_setAutomine", [True])
-    batch.join(timeout=30)
+        batch.join(timeout=30)
 
+    assert not failed, failed
     assert not batch.is_alive()
     assert driver.sent_again == 3
     assert [r.step for r in sent] == [f"node {i}" for i in range(5)]

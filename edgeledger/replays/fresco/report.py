@@ -253,7 +253,13 @@ def _summary(
             markdown_table(["engine", "sites", "p50 (ms)", "p95 (ms)"], sweep_rows),
             "",
             f"MDP is left out above {config.mdp_sweep_limit} sites (policy iteration solves an "
-            "n x n system per step).",
+            "n x n system per step)"
+            + (
+                f", Q-learning above {config.q_learning_sweep_limit} (400 sweeps of n x n "
+                "sampled moves)."
+                if "Q-learning" in config.engines
+                else "."
+            ),
             "",
             "## The same FRESCO decisions with blocks on demand and with "
             f"{config.block_time_s:g} s blocks",

@@ -42,7 +42,8 @@ def decision_time_sweep(
         candidates = infrastructure.candidates(0)
         tasks = [t for t in world.tasks[0] if t.offloadable]
         for engine_index, engine in enumerate(engines):
-            if engine.name == "MDP" and sites > config.mdp_sweep_limit:
+            limit = {"MDP": config.mdp_sweep_limit, "Q-learning": config.q_learning_sweep_limit}
+            if sites > limit.get(engine.name, sites):
                 continue
             times = []
             for i in range(config.sweep_decisions):

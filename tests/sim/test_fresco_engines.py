@@ -218,7 +218,10 @@ def test_policy_iteration__matches_value_iteration_on_a_small_mdp() -> None:
     assert np.allclose(q[np.arange(6), policy], values, atol=1e-6)
 
 
-def test_mdp__prefers_a_reliable_site_over_a_slightly_better_flaky_one() -> None:
+@pytest.mark.parametrize("engine", [Mdp(), QLearning()], ids=lambda engine: engine.name)
+def test_mdp_and_q_learning__prefer_a_reliable_site_over_a_slightly_better_flaky_one(
+    engine: Mdp | QLearning,
+) -> None:
     view = make_view(
         [SiteKind.EC, SiteKind.EC],
         arrivals=[0.0, 1.0, 0.0],
@@ -228,7 +231,7 @@ def test_mdp__prefers_a_reliable_site_over_a_slightly_better_flaky_one() -> None
     )
     view.observed_up_share = np.array([0.05, 1.0, 1.0, 1.0])
     assert objective(view.estimate)[0] < objective(view.estimate)[1]
-    assert Mdp().decide(view).site != 0
+    assert engine.decide(view).site != 0
 
 
 def optimal_values(rewards: np.ndarray, success: np.ndarray, discount: float) -> np.ndarray:
@@ -303,19 +306,6 @@ def test_q_learning__chooses_a_candidate_and_keeps_a_task_that_cannot_leave(
     assert site in view.candidates
     if not view.task.offloadable:
         assert view.kind[int(np.flatnonzero(view.candidates == site)[0])] == SiteKind.MOBILE
-
-
-def test_q_learning__prefers_a_reliable_site_over_a_slightly_better_flaky_one() -> None:
-    view = make_view(
-        [SiteKind.EC, SiteKind.EC],
-        arrivals=[0.0, 1.0, 0.0],
-        up=[True, True, True],
-        reputation=[500, 500, 500],
-        task=TASK,
-    )
-    view.observed_up_share = np.array([0.05, 1.0, 1.0, 1.0])
-    assert objective(view.estimate)[0] < objective(view.estimate)[1]
-    assert QLearning().decide(view).site == Mdp().decide(view).site != 0
 
 
 @pytest.mark.parametrize("policy", list(dmec.Policy))

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from edgeledger.fresco.engines import Q_SWEEPS
 from edgeledger.fresco.sites import SiteKind
 from edgeledger.replays.fresco.experiment import KIND_LABELS
 from edgeledger.replays.fresco.settings import FrescoReplayConfig
@@ -255,8 +256,8 @@ def _summary(
             f"MDP is left out above {config.mdp_sweep_limit} sites (policy iteration solves an "
             "n x n system per step)"
             + (
-                f", Q-learning above {config.q_learning_sweep_limit} (400 sweeps of n x n "
-                "sampled moves)."
+                f", Q-learning above {config.q_learning_sweep_limit} ({Q_SWEEPS} sweeps of "
+                "n x n sampled moves)."
                 if "Q-learning" in config.engines
                 else "."
             ),

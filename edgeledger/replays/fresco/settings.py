@@ -33,7 +33,7 @@ class FrescoReplayConfig:
     sweep_sites: tuple[int, ...] = (10, 15, 50, 100, 250, 500, 1000, 2000)
     sweep_decisions: int = 20
     # Sizes beyond these are skipped: MDP's policy iteration is O(n³) (61 ms a decision at
-    # 1,000 sites); Q-learning's 400 sweeps of n² sampled moves take seconds at 1,000.
+    # 1,000 sites); Q-learning's sweeps (Q_SWEEPS) of n² sampled moves take seconds at 1,000.
     mdp_sweep_limit: int = 1000
     q_learning_sweep_limit: int = 250
     block_time_s: float = 4.0

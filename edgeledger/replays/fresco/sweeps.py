@@ -33,6 +33,7 @@ def decision_time_sweep(
     rng = np.random.default_rng(config.seed)
     rows = []
     engines = engines_named(config.engines)
+    limits = {"MDP": config.mdp_sweep_limit, "Q-learning": config.q_learning_sweep_limit}
     total = len(config.sweep_sites) * len(engines)
     progress("decision time", 0, total)
     for size_index, sites in enumerate(config.sweep_sites):
@@ -42,8 +43,7 @@ def decision_time_sweep(
         candidates = infrastructure.candidates(0)
         tasks = [t for t in world.tasks[0] if t.offloadable]
         for engine_index, engine in enumerate(engines):
-            limit = {"MDP": config.mdp_sweep_limit, "Q-learning": config.q_learning_sweep_limit}
-            if sites > limit.get(engine.name, sites):
+            if sites > limits.get(engine.name, sites):
                 continue
             times = []
             for i in range(config.sweep_decisions):

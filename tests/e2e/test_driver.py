@@ -12,7 +12,7 @@ import pytest
 from eth_utils import to_checksum_address
 
 from edgeledger.chain import poll_until
-from edgeledger.driver import BatchFailed, Call, ChainDriver, _NodeConnection
+from edgeledger.driver import READ_INPUTS_KEPT, BatchFailed, Call, ChainDriver, _NodeConnection
 from edgeledger.errors import EdgeledgerError
 
 
@@ -64,6 +64,27 @@ def test_a_revert__names_its_step_and_keeps_what_went_through(reputation: Any, a
     assert reputation.getNodeCount() == 3
     driver.send([register(reputation, agent, 3)])
     assert reputation.getNodeIndex(synthetic(3)) == 3
+
+
+def test_a_read__answers_what_the_chain_holds_now_for_its_arguments(
+    reputation: Any, agent: Any
+) -> None:
+    """Reads keep their encoded inputs (a replay reads every node's score after each batch);
+    the answers are always the node's, for each read's own arguments, also once more distinct
+    reads were made than are kept."""
+    driver = ChainDriver()
+    nodes = [synthetic(i) for i in range(3)]
+    view = driver.view(reputation)
+    assert view.getNodeCount() == 0
+
+    driver.send([register(reputation, agent, i) for i in range(3)])
+
+    assert view.getNodeCount() == 3
+    assert view.getReputationScores(nodes) == tuple(reputation.getReputationScores(nodes))
+    assert [view.getNodeIndex(n) for n in reversed(nodes)] == [2, 1, 0]
+    for i in range(READ_INPUTS_KEPT + 2):
+        assert view.isRegistered(synthetic(100 + i)) is False
+    assert [view.getNodeIndex(n) for n in nodes] == [0, 1, 2]
 
 
 def test_a_refused_send__is_named_and_leaves_no_gap(

@@ -1,0 +1,142 @@
+"""The FRESCO paper's claims, each judged from a replay's rows, never written by hand.
+
+A claim that one engine is the lowest (or the highest) of all on a metric is judged from 95%
+confidence intervals of the metric's mean over runs (Student's t): it *agrees* when that
+engine's interval lies wholly below (above) every other engine's, it *disagrees* when some
+engine's interval lies wholly on the better side of it (those engines are named), and otherwise
+the runs do *not separate* it from the engines whose intervals overlap its own. One run gives no
+interval, so nothing is separated. The decision-time claim is judged on the sweep's measured
+95th percentiles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+AGREES, DISAGREES, NOT_SEPARATED = "agrees", "disagrees", "not separated"
+DECISION_BOUND_MS = 1000.0  # "in milliseconds": every swept size decides within a second
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean and its 95% confidence interval."""
+
+    mean: float
+    low: float
+    high: float
+
+    def wholly_below(self, other: Interval) -> bool:
+        return self.high < other.low
+
+    def __str__(self) -> str:
+        if math.isinf(self.high):
+            return f"{self.mean:.3f} (one run)"
+        return f"{self.mean:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+def interval(values: Iterable[float]) -> Interval:
+    """The mean of `values` and its 95% confidence interval (Student's t, n - 1 degrees of
+    freedom); one value gives an unbounded interval."""
+    from scipy.stats import t
+
+    data = [float(v) for v in values]
+    n = len(data)
+    mean = sum(data) / n
+    if n < 2:
+        return Interval(mean, -math.inf, math.inf)
+    std = math.sqrt(sum((v - mean) ** 2 for v in data) / (n - 1))
+    half = float(t.ppf(0.975, n - 1)) * std / math.sqrt(n)
+    return Interval(mean, mean - half, mean + half)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """`engine` has the lowest (`highest`: the highest) `metric` of every engine run, on each
+    of `applications` (empty: every application)."""
+
+    text: str
+    engine: str
+    metric: str
+    highest: bool = False
+    applications: tuple[str, ...] = ()
+
+
+# The paper's claims on its figures (Section VI): FRESCO the fastest and the fewest QoS
+# violations on Intrasafed and MobiAR; MDP the most violations.
+CLAIMS = (
+    Claim("FRESCO has the best response time", "FRESCO", "response_s"),
+    Claim(
+        "FRESCO has the fewest QoS violations",
+        "FRESCO",
+        "qos_violation_rate",
+        applications=("Intrasafed", "MobiAR"),
+    ),
+    Claim("MDP has the most QoS violations", "MDP", "qos_violation_rate", highest=True),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim: str
+    application: str
+    verdict: str
+    detail: str
+
+
+def judge(claim: Claim, application: str, intervals: dict[str, Interval]) -> Verdict:
+    """`claim` on one application, from every engine's interval of the claim's metric."""
+
+    def better(a: Interval, b: Interval) -> bool:  # a wholly on the claim's side of b
+        return b.wholly_below(a) if claim.highest else a.wholly_below(b)
+
+    if claim.engine not in intervals:
+        return Verdict(claim.text, application, NOT_SEPARATED, f"{claim.engine} was not run")
+    own = intervals[claim.engine]
+    others = {e: i for e, i in intervals.items() if e != claim.engine}
+    if not others:
+        return Verdict(claim.text, application, NOT_SEPARATED, "no other engine was run")
+    ahead = [e for e, i in others.items() if better(i, own)]
+    level = [e for e, i in others.items() if e not in ahead and not better(own, i)]
+    figures = f"{claim.engine} {own}"
+    if ahead:
+        named = "; ".join(f"{e} {others[e]}" for e in ahead)
+        return Verdict(claim.text, application, DISAGREES, f"{figures}; ahead of it: {named}")
+    if level:
+        named = "; ".join(f"{e} {others[e]}" for e in level)
+        return Verdict(claim.text, application, NOT_SEPARATED, f"{figures}; level with: {named}")
+    return Verdict(claim.text, application, AGREES, f"{figures}; every other engine separated")
+
+
+def verdicts(rows: list[dict[str, Any]], sweep: list[dict[str, Any]]) -> list[Verdict]:
+    """Every claim on every application it covers, from the runs' rows (one per run,
+    application and engine), then the decision-time claim from the sweep's rows."""
+    applications = list(dict.fromkeys(r["application"] for r in rows))
+    found = []
+    for claim in CLAIMS:
+        for application in claim.applications or applications:
+            if application not in applications:
+                continue
+            by_engine: dict[str, list[float]] = {}
+            for row in rows:
+                if row["application"] == application:
+                    by_engine.setdefault(row["engine"], []).append(float(row[claim.metric]))
+            intervals = {e: interval(v) for e, v in by_engine.items()}
+            found.append(judge(claim, application, intervals))
+    found.append(decision_time_verdict(sweep))
+    return found
+
+
+def decision_time_verdict(sweep: list[dict[str, Any]]) -> Verdict:
+    """FRESCO decides in milliseconds: its measured 95th percentile under DECISION_BOUND_MS at
+    every swept number of sites."""
+    text = "FRESCO decides in milliseconds"
+    points = [r for r in sweep if r["engine"] == "FRESCO"]
+    if not points:
+        return Verdict(text, "all", NOT_SEPARATED, "FRESCO's decision time was not swept")
+    worst = max(points, key=lambda r: r["p95_ms"])
+    detail = f"p95 at most {worst['p95_ms']:.1f} ms ({worst['sites']} sites)"
+    verdict = AGREES if worst["p95_ms"] < DECISION_BOUND_MS else DISAGREES
+    return Verdict(text, "all", verdict, f"{detail}; the bound is {DECISION_BOUND_MS:g} ms")

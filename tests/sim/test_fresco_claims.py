@@ -1,0 +1,131 @@
+"""The paper's claims are judged from the rows (edgeledger.replays.fresco.claims): each verdict
+flips with the rows that should flip it, never with anything written by hand."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edgeledger.replays.fresco.claims import (
+    AGREES,
+    DECISION_BOUND_MS,
+    DISAGREES,
+    NOT_SEPARATED,
+    decision_time_verdict,
+    interval,
+    verdicts,
+)
+
+T_975_2 = 4.302652729911275  # Student's t, 97.5th percentile, 2 degrees of freedom
+
+
+def rows_of(values: dict[str, list[float]], application: str = "MobiAR") -> list[dict[str, Any]]:
+    """One row per run and engine, the same value for every claimed metric."""
+    return [
+        {"application": application, "engine": engine, "run": run, **dict.fromkeys(METRICS, v)}
+        for engine, runs in values.items()
+        for run, v in enumerate(runs)
+    ]
+
+
+METRICS = ("response_s", "qos_violation_rate")
+SWEEP = [{"engine": "FRESCO", "sites": 10, "p50_ms": 1.0, "p95_ms": 2.0}]
+
+
+def verdict_of(claim: str, rows: list[dict[str, Any]]) -> Any:
+    (found,) = [v for v in verdicts(rows, SWEEP) if v.claim == claim]
+    return found
+
+
+def test_an_interval__is_student_t_around_the_mean() -> None:
+    found = interval([1.0, 2.0, 3.0])
+
+    assert found.mean == 2.0
+    assert found.high - found.mean == pytest.approx(T_975_2 / math.sqrt(3))
+    assert found.mean - found.low == pytest.approx(T_975_2 / math.sqrt(3))
+
+
+def test_one_run__gives_no_interval_and_separates_nothing() -> None:
+    rows = rows_of({"FRESCO": [0.1], "MINLP": [0.5]})
+
+    assert math.isinf(interval([0.1]).high)
+    assert verdict_of("FRESCO has the best response time", rows).verdict == NOT_SEPARATED
+
+
+@pytest.mark.parametrize(
+    ("minlp", "expected"),
+    [
+        ([0.30, 0.31, 0.32], AGREES),  # wholly above FRESCO's interval
+        ([0.19, 0.21, 0.23], NOT_SEPARATED),  # overlaps it
+        ([0.10, 0.11, 0.12], DISAGREES),  # wholly below it
+    ],
+)
+def test_the_best_response_time__flips_with_the_rows(minlp: list[float], expected: str) -> None:
+    rows = rows_of({"FRESCO": [0.19, 0.20, 0.21], "MINLP": minlp, "MCC": [0.5, 0.5, 0.5]})
+
+    found = verdict_of("FRESCO has the best response time", rows)
+
+    assert found.verdict == expected
+    assert ("MINLP" in found.detail) == (expected != AGREES)
+
+
+@pytest.mark.parametrize(
+    ("fresco", "expected"),
+    [([0.0, 0.0, 0.0], AGREES), ([0.1, 0.2, 0.3], NOT_SEPARATED), ([0.5, 0.5, 0.5], DISAGREES)],
+)
+def test_the_most_violations__flips_with_the_rows(fresco: list[float], expected: str) -> None:
+    rows = rows_of({"FRESCO": fresco, "MDP": [0.3, 0.3, 0.3]})
+
+    assert verdict_of("MDP has the most QoS violations", rows).verdict == expected
+
+
+def test_the_fewest_violations__is_judged_where_the_paper_claims_it_only() -> None:
+    values = {"FRESCO": [0.0, 0.0, 0.1], "MDP": [0.5, 0.6, 0.7]}
+    rows = [*rows_of(values, "Intrasafed"), *rows_of(values, "NaviAR")]
+
+    judged = [v for v in verdicts(rows, SWEEP) if v.claim == "FRESCO has the fewest QoS violations"]
+
+    assert [(v.application, v.verdict) for v in judged] == [("Intrasafed", AGREES)]
+
+
+def test_an_engine_not_run__leaves_its_claim_unjudged() -> None:
+    rows = rows_of({"FRESCO": [0.1, 0.2], "MINLP": [0.3, 0.4]})
+
+    found = verdict_of("MDP has the most QoS violations", rows)
+
+    assert (found.verdict, found.detail) == (NOT_SEPARATED, "MDP was not run")
+
+
+@pytest.mark.parametrize(
+    ("p95_ms", "expected"), [(DECISION_BOUND_MS - 0.1, AGREES), (DECISION_BOUND_MS, DISAGREES)]
+)
+def test_the_decision_time__flips_at_its_bound(p95_ms: float, expected: str) -> None:
+    sweep = [*SWEEP, {"engine": "FRESCO", "sites": 2000, "p50_ms": 5.0, "p95_ms": p95_ms}]
+
+    found = decision_time_verdict(sweep)
+
+    assert found.verdict == expected
+    assert "2000 sites" in found.detail
+
+
+runs = st.lists(st.floats(0.0, 1.0), min_size=2, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(fresco=runs, minlp=runs, mdp=runs)
+def test_a_verdict__never_contradicts_the_means(
+    fresco: list[float], minlp: list[float], mdp: list[float]
+) -> None:
+    rows = rows_of({"FRESCO": fresco, "MINLP": minlp, "MDP": mdp})
+    mean = {e: sum(v) / len(v) for e, v in (("FRESCO", fresco), ("MINLP", minlp), ("MDP", mdp))}
+
+    found = verdict_of("FRESCO has the best response time", rows)
+
+    if found.verdict == AGREES:
+        assert all(mean["FRESCO"] < mean[e] for e in ("MINLP", "MDP"))
+    if found.verdict == DISAGREES:
+        assert any(mean[e] < mean["FRESCO"] for e in ("MINLP", "MDP"))

@@ -20,6 +20,7 @@ from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
 from edgeledger.progress import headline_text, stage_progress, verbose_option
 from edgeledger.replays.fresco import FrescoReplayConfig, Inputs, run_fresco_replay
+from edgeledger.replays.fresco.settings import with_settings
 
 DEFAULT = FrescoReplayConfig()
 
@@ -67,6 +68,14 @@ DEFAULT = FrescoReplayConfig()
     "whose head is at HOST:PORT (run from its head node; see the README). Replaces --workers.",
 )
 @click.option("--sweep-sites", help="Site counts for the decision-time sweep, e.g. 10,100,1000.")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change one model parameter (repeat), e.g. --set battery_j=500; a wrong name lists "
+    "them all.",
+)
 @seed_option(DEFAULT.seed)
 @click.option(
     "--node-wait",
@@ -92,6 +101,7 @@ def cli(
     workers: int | None,
     ray_address: str | None,
     sweep_sites: str | None,
+    settings: tuple[str, ...],
     seed: int,
     node_wait: float,
     out: Path,
@@ -106,6 +116,7 @@ def cli(
         towers=towers if towers is not None else simulation.towers,
         cells=cells if cells is not None else simulation.cells,
     )
+    simulation = with_settings(simulation, settings)
     config = replace(
         config,
         simulation=simulation,

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from edgeledger.chain import anvil_node
 from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
+from edgeledger.replays.fresco.settings import settable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,6 +166,10 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "--towers-file": file_or_path,
         "--availability-trace": file_or_path,
         "--sweep-sites": st.one_of(counts, junk),
+        "--set": st.one_of(
+            st.builds("{}={}".format, st.sampled_from(settable()), st.one_of(numbers, junk)),
+            junk,
+        ),
         "--network": networks,
     },
     "demo": {"--network": networks},

@@ -14,7 +14,7 @@ from edgeledger.fresco.engines import Q_SWEEPS
 from edgeledger.fresco.sites import SiteKind
 from edgeledger.replays.fresco.claims import Interval, interval, verdicts
 from edgeledger.replays.fresco.experiment import KIND_LABELS
-from edgeledger.replays.fresco.settings import FrescoReplayConfig
+from edgeledger.replays.fresco.settings import FrescoReplayConfig, changed_settings
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
 
 METRICS = (
@@ -157,6 +157,7 @@ def _summary(
     resumed: int,
 ) -> str:
     sim = config.simulation
+    changed = changed_settings(sim)
 
     def pm(row: dict[str, Any], key: str, digits: int) -> str:
         return f"{row[f'{key}_mean']:.{digits}f} ± {row[f'{key}_std']:.{digits}f}"
@@ -203,7 +204,14 @@ def _summary(
             f"towers {config.towers_path or 'synthetic'}, availability "
             f"{config.trace_path or 'synthetic (Skype statistics)'}. "
             f"Runs took {runs_wall_s:.0f} s of wall time"
-            + (f", after {resumed} units resumed from an earlier attempt." if resumed else "."),
+            + (f", after {resumed} units resumed from an earlier attempt." if resumed else ".")
+            + (
+                " Changed from the defaults (--set): "
+                + ", ".join(f"{k}={v:g}" for k, v in changed.items())
+                + "."
+                if changed
+                else ""
+            ),
             "",
             "Response time and QoS violations: mean over runs [95% confidence interval]; the "
             "rest: mean ± std over runs. Response time is per application; the QoS violation "

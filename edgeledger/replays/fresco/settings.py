@@ -4,8 +4,11 @@ their checks, the inputs they name (applications, towers, trace), and the seed o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +16,7 @@ from edgeledger.errors import EdgeledgerError
 from edgeledger.fresco.applications import BUILT_IN, Application, built_in, load_application
 from edgeledger.fresco.availability import Timeline, load_avt
 from edgeledger.fresco.engines import DEFAULT_ENGINES, ENGINE_NAMES
+from edgeledger.fresco.models import ModelParameters
 from edgeledger.fresco.simulator import SimulationConfig
 from edgeledger.fresco.sites import load_towers
 from edgeledger.replays.ray_units import check_ray_address
@@ -84,6 +88,54 @@ def resolve_application(name: str) -> Application:
             f"no application {name!r}: use one of {', '.join(BUILT_IN)} or a path to a JSON file"
         )
     return load_application(path)
+
+
+# What `--set name=value` may change: every model parameter, and the simulation's own numbers
+# that have no flag of their own. These must stay above 0: each divides, or paces a loop.
+SIMULATION_SETTINGS = ("slot_factor", "load_period_s", "connect_timeout_s")
+ABOVE_ZERO = {"battery_j", "noise_w_per_hz", "slot_factor", "load_period_s"}
+
+
+def settable() -> list[str]:
+    return [f.name for f in fields(ModelParameters)] + list(SIMULATION_SETTINGS)
+
+
+def with_settings(simulation: SimulationConfig, assignments: Iterable[str]) -> SimulationConfig:
+    """`simulation` with each `name=value` of `assignments` applied: a model parameter or one of
+    SIMULATION_SETTINGS, a finite number of 0 or more (above 0 for ABOVE_ZERO)."""
+    model: dict[str, Any] = {}
+    own: dict[str, Any] = {}
+    for assignment in assignments:
+        name, equals, text = assignment.partition("=")
+        name = name.strip()
+        if not equals or name not in settable():
+            raise EdgeledgerError(
+                f"--set {assignment!r}: give name=value, the name one of {', '.join(settable())}"
+            )
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0 or (value == 0 and name in ABOVE_ZERO):
+            bound = "above 0" if name in ABOVE_ZERO else "0 or more"
+            raise EdgeledgerError(f"--set {name}: {text!r} is not a number {bound}")
+        (own if name in SIMULATION_SETTINGS else model)[name] = value
+    return replace(simulation, **own, parameters=replace(simulation.parameters, **model))
+
+
+def changed_settings(simulation: SimulationConfig) -> dict[str, float]:
+    """The settable numbers of `simulation` that differ from their defaults (`--set`)."""
+    default = SimulationConfig()
+    return {
+        name: value
+        for name in settable()
+        if (value := _setting(simulation, name)) != _setting(default, name)
+    }
+
+
+def _setting(simulation: SimulationConfig, name: str) -> float:
+    owner = simulation if name in SIMULATION_SETTINGS else simulation.parameters
+    return float(getattr(owner, name))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,65 @@
+"""`--set name=value`: one model parameter changed from the command line, checked, named in the
+summary, and it changes what the simulation computes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from edgeledger.errors import EdgeledgerError
+from edgeledger.fresco.applications import built_in
+from edgeledger.fresco.engines import fresco
+from edgeledger.fresco.simulator import LocalReputation, SimulationConfig, build_world, simulate
+from edgeledger.replays.fresco.settings import changed_settings, settable, with_settings
+
+QUICK = SimulationConfig(applications=3)
+
+
+def test_a_model_parameter_and_a_simulation_setting__are_set_and_named() -> None:
+    changed = with_settings(QUICK, ["battery_j=500", " slot_factor=3"])
+
+    assert changed.parameters.battery_j == 500.0
+    assert changed.slot_factor == 3.0
+    assert changed_settings(changed) == {"battery_j": 500.0, "slot_factor": 3.0}
+    assert changed_settings(QUICK) == {}
+    assert replace(changed, parameters=QUICK.parameters, slot_factor=2.0) == QUICK
+
+
+def test_the_last_of_two_settings_of_one_name__wins() -> None:
+    assert with_settings(QUICK, ["edge_premium=1", "edge_premium=0"]).parameters.edge_premium == 0
+
+
+@pytest.mark.parametrize(
+    ("assignment", "refusal"),
+    [
+        ("battery=500", "the name one of uplink_power_w, "),
+        ("battery_j", "give name=value"),
+        ("towers=10", "give name=value"),  # has its own flag
+        ("battery_j=lots", "'lots' is not a number above 0"),
+        ("battery_j=0", "'0' is not a number above 0"),
+        ("edge_premium=-0.5", "'-0.5' is not a number 0 or more"),
+        ("noise_w_per_hz=nan", "'nan' is not a number above 0"),
+        ("load_period_s=inf", "'inf' is not a number above 0"),
+    ],
+)
+def test_a_bad_setting__is_one_clear_refusal(assignment: str, refusal: str) -> None:
+    with pytest.raises(EdgeledgerError, match=refusal.replace("(", r"\(")):
+        with_settings(QUICK, [assignment])
+
+
+def test_every_settable_name__is_accepted() -> None:
+    changed = with_settings(QUICK, [f"{name}=1.5" for name in settable()])
+
+    assert set(changed_settings(changed)) == set(settable())
+
+
+def test_a_setting__changes_what_the_simulation_computes() -> None:
+    """A smaller battery is a larger share of it spent: the same seed, one thing changed."""
+    application = built_in("mobiar")
+
+    def battery_left(simulation: SimulationConfig) -> float:
+        world = build_world(application, simulation, 11)
+        return simulate(world, fresco(), LocalReputation(), 12).battery_lifetime
+
+    assert battery_left(with_settings(QUICK, ["battery_j=100"])) < battery_left(QUICK)

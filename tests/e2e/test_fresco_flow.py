@@ -66,7 +66,7 @@ def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None
         "fresco",
         *("--runs", "1", "--applications", "2", "--towers", "6", "--cells", "2"),
         *("--app", "mobiar", "--engine", "FRESCO", "--engine", "MDP"),
-        *("--sweep-sites", "10,30", "--out", str(out)),
+        *("--sweep-sites", "10,30", "--set", "battery_j=500", "--out", str(out)),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     for name in (
@@ -86,6 +86,10 @@ def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None
     assert "MobiAR | FRESCO" in summary and "MobiAR | MDP" in summary
     assert "each engine: 0 mismatches" in summary
     assert "| 4 s |" in summary
+    assert "Changed from the defaults (--set): battery_j=500." in summary
+    # One run gives no interval: the claims are judged, and nothing is separated.
+    assert "| FRESCO has the best response time | MobiAR | not separated |" in summary
+    assert "| MDP has the most QoS violations | MobiAR | not separated |" in summary
 
 
 @pytest.mark.parametrize(
@@ -97,6 +101,7 @@ def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None
         (("--towers-file", "missing.csv"), "cannot read towers file"),
         (("--cells", "50"), "cells (50) must be between 1 and the towers (40)"),
         (("--sweep-sites", "10,x"), "--sweep-sites wants numbers"),
+        (("--set", "battery_j=-1"), "--set battery_j: '-1' is not a number above 0"),
     ],
 )
 def test_ape_run_fresco__refuses_bad_input_in_one_line(args: tuple[str, ...], words: str) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 from edgeledger.blockedge.market import break_even_abnormality
 from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
+from edgeledger.stages import code_commit
 
 
 def _cores() -> int:
@@ -87,7 +88,8 @@ def write_report(
     plot_efficiency(efficiency_rows, out_dir / "efficiency.png")
     plot_balance(market_rows, config.incentive_ether, out_dir / "balance.png")
 
-    lines = ["# BlockEdge replay", "", f"Seed {config.seed}. Measured on this run.", ""]
+    made = f"Code {code_commit()}; seed {config.seed}. Measured on this run."
+    lines = ["# BlockEdge replay", "", made, ""]
     lines += ["## Negotiation time (request on chain to winner known)", ""]
     table = []
     mean_negotiation_s = {}

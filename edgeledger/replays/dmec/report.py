@@ -12,6 +12,7 @@ import numpy as np
 from edgeledger.dmec.policies import Policy
 from edgeledger.replays.dmec.settings import DmecReplayConfig
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
+from edgeledger.stages import code_commit
 
 
 def summarize_gas_vs_tasks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -111,7 +112,8 @@ def render_summary(
     lines = [
         "# DMEC replay",
         "",
-        f"Seed {config.seed}; {config.repetitions} repetitions; tasks {list(config.task_counts)};"
+        f"Code {code_commit()}; seed {config.seed}; {config.repetitions} repetitions; "
+        f"tasks {list(config.task_counts)};"
         f" servers {list(config.server_counts)}; latency on {config.block_time_s:g} s blocks.",
         "",
         f"## Gas for n = {n_max} tasks, 1 drone, 3 servers (mean ± std over repetitions)",

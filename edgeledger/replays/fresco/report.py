@@ -16,6 +16,7 @@ from edgeledger.replays.fresco.claims import Interval, interval, verdicts
 from edgeledger.replays.fresco.experiment import KIND_LABELS
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, changed_settings
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
+from edgeledger.stages import code_commit
 
 METRICS = (
     ("response_s", "response time (s)"),
@@ -199,7 +200,8 @@ def _summary(
         [
             "# FRESCO replay",
             "",
-            f"{config.runs} runs x {sim.applications} applications in sequence, "
+            f"Code {code_commit()}; {config.runs} runs x {sim.applications} applications in "
+            "sequence, "
             f"{sim.towers} towers in {sim.cells} cells (+ cloud + device), seed {config.seed}; "
             f"towers {config.towers_path or 'synthetic'}, availability "
             f"{config.trace_path or 'synthetic (Skype statistics)'}. "

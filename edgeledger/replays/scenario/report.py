@@ -11,6 +11,7 @@ from edgeledger.replays.scenario.experiment import MAX_REASSIGNMENTS
 from edgeledger.replays.scenario.population import Population
 from edgeledger.replays.scenario.settings import POLICY_LABELS, ScenarioConfig
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
+from edgeledger.stages import code_commit
 
 
 def bad_shares(populations: list[Population]) -> dict[str, tuple[int, int]]:
@@ -89,7 +90,8 @@ def _summary(
         [
             "# One edge, one identity: scenario replay",
             "",
-            f"{config.worlds} worlds × {config.rounds} rounds; {config.servers} servers, of which "
+            f"Code {code_commit()}; {config.worlds} worlds × {config.rounds} rounds; "
+            f"{config.servers} servers, of which "
             f"{config.bad_servers} ({config.bad_pick}) go bad from round {config.first_bad_round} "
             "on; "
             f"{config.devices_per_policy} IoT devices per policy; seed {config.seed}.",

@@ -29,6 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _NODE_STARTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="node-starter")
 
 
+_STARTED_HERE: set[str] = set()  # the URIs of the nodes this process started (AnvilNode)
+
+
 class AnvilNode:
     """A separately started anvil, reached by URI like any remote node.
 
@@ -50,6 +53,7 @@ class AnvilNode:
             )
         self.port = free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
+        _STARTED_HERE.add(self.uri)
         self.timeout_s = timeout_s
         self.command = [binary, "--port", str(self.port), "--host", "127.0.0.1", "--silent"]
         if block_time_s:
@@ -252,16 +256,20 @@ def state_taken_back() -> Iterator[None]:
     Why: anvil keeps a copy of the whole state for every block, and once it holds 500 it writes
     the oldest to disk at every new block (InMemoryBlockStates in anvil's storage.rs), so each
     block costs in proportion to all the chain holds. Forty FRESCO units one after another on
-    one anvil went from 1.6 s to 5 s each; taken back after each one, they stayed at 1.5 s.
+    one anvil went from 1.6 s to 5 s each; taken back after each one, they stayed near 1.5 s.
 
-    A node without snapshots (not a development node) keeps what the block did, and so does
-    every node when the block raises: the caller may look at the chain to tell why it failed.
-    A node restarted during the block (from a dump) knows the snapshot no more and keeps the
-    state too: that costs later blocks time, never a result."""
+    Only a node this process started (an AnvilNode, or the one ape launched for the command) is
+    taken back: on a node the user runs, what others sent meanwhile would be undone too. A node
+    without snapshots keeps what the block did, and so does every node when the block raises:
+    the caller may look at the chain to tell why it failed. A node restarted during the block
+    (from a dump) knows the snapshot no more and keeps the state too: that costs later blocks
+    time, never a result."""
     from ape import chain
 
-    request = chain.provider.web3.provider.make_request
-    snapshot = request("evm_snapshot", []).get("result")
+    provider = chain.provider
+    ours = getattr(provider, "process", None) is not None or provider.http_uri in _STARTED_HERE
+    request = provider.web3.provider.make_request
+    snapshot = request("evm_snapshot", []).get("result") if ours else None
     yield
     if snapshot is not None:
         request("evm_revert", [snapshot])

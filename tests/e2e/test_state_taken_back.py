@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from ape import chain
 
-from edgeledger.chain import code_at, state_taken_back
+import edgeledger.chain
+from edgeledger.chain import AnvilNode, code_at, state_taken_back
 from edgeledger.deploy import deploy_reputation
 from edgeledger.fresco.applications import built_in
 from edgeledger.fresco.simulator import SimulationConfig, build_world
@@ -50,6 +51,23 @@ def test_a_node_that_forgot_the_snapshot__keeps_the_state_without_failing(agent:
         contract = deploy_reputation(agent)
 
     assert code_at(contract.address)
+
+
+def test_a_node_this_process_did_not_start__keeps_the_state(
+    agent: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Somebody else's node: taking it back would undo what others sent meanwhile."""
+    from ape import networks
+
+    node = AnvilNode().start()
+    monkeypatch.setattr(edgeledger.chain, "_STARTED_HERE", set())
+    try:
+        with networks.parse_network_choice(node.network_choice):
+            with state_taken_back():
+                contract = deploy_reputation(agent)
+            assert code_at(contract.address)
+    finally:
+        node.stop()
 
 
 def test_a_fresco_unit__leaves_the_node_as_it_found_it_and_runs_the_same_again(

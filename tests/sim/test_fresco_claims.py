@@ -49,6 +49,11 @@ def test_an_interval__is_student_t_around_the_mean() -> None:
     assert found.mean - found.low == pytest.approx(T_975_2 / math.sqrt(3))
 
 
+def test_an_interval__shows_three_decimals_and_no_negative_zero() -> None:
+    assert str(interval([0.0, 0.0, 1e-9])) == "0.000 [0.000, 0.000]"
+    assert str(interval([0.25])) == "0.250 (one run)"
+
+
 def test_one_run__gives_no_interval_and_separates_nothing() -> None:
     rows = rows_of({"FRESCO": [0.1], "MINLP": [0.5]})
 

@@ -33,8 +33,14 @@ class Interval:
 
     def __str__(self) -> str:
         if math.isinf(self.high):
-            return f"{self.mean:.3f} (one run)"
-        return f"{self.mean:.3f} [{self.low:.3f}, {self.high:.3f}]"
+            return f"{_shown(self.mean)} (one run)"
+        return f"{_shown(self.mean)} [{_shown(self.low)}, {_shown(self.high)}]"
+
+
+def _shown(value: float) -> str:
+    """Three decimals; a value that rounds to zero is 0.000, not -0.000."""
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
 
 
 def interval(values: Iterable[float]) -> Interval:

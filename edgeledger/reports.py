@@ -49,6 +49,43 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def below_the_paper(
+    run: Any, paper: Any, sizes: Mapping[str, str], notes: Sequence[str] = ()
+) -> str:
+    """A summary's section on what a run smaller than the paper's cannot show: one line per
+    size of `run` below `paper`'s (a number smaller, or a list with fewer points or a smaller
+    largest one), then `notes` (what the run's sizes mean for its figures, computed by the
+    caller). `sizes` maps a dotted attribute of both configs to what it counts."""
+
+    def value(config: Any, path: str) -> Any:
+        for name in path.split("."):
+            config = getattr(config, name)
+        return config
+
+    def smaller(mine: Any, theirs: Any) -> bool:
+        if isinstance(mine, tuple):
+            return len(mine) < len(theirs) or max(mine) < max(theirs)
+        return bool(mine < theirs)
+
+    def shown(size: Any) -> str:
+        return ", ".join(f"{v:g}" for v in size) if isinstance(size, tuple) else f"{size:g}"
+
+    lines = [
+        f"- {label}: {shown(value(run, path))} here, {shown(value(paper, path))} under `--paper`"
+        for path, label in sizes.items()
+        if smaller(value(run, path), value(paper, path))
+    ]
+    if lines:
+        head = (
+            "Smaller than the paper's sizes (`--paper`): its figures have the shape of the "
+            "paper's, not their precision."
+        )
+    else:
+        head = "Every size is the paper's, or larger."
+    body = "\n".join([*lines, *(f"- {note}" for note in notes)])
+    return f"## What this run can show\n\n{head}\n" + (f"\n{body}\n" if body else "")
+
+
 def replace_section(path: Path, title: str, heading: str, body: str) -> Path:
     """Write `## heading` + body into the markdown file at path, replacing that section if it
     is there (up to the next `## `) and keeping every other one: several commands each own one

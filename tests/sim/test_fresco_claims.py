@@ -19,6 +19,8 @@ from edgeledger.replays.fresco.claims import (
     interval,
     verdicts,
 )
+from edgeledger.replays.fresco.report import precision
+from edgeledger.replays.fresco.settings import FrescoReplayConfig
 
 T_975_2 = 4.302652729911275  # Student's t, 97.5th percentile, 2 degrees of freedom
 
@@ -52,6 +54,15 @@ def test_an_interval__is_student_t_around_the_mean() -> None:
 def test_an_interval__shows_three_decimals_and_no_negative_zero() -> None:
     assert str(interval([0.0, 0.0, 1e-9])) == "0.000 [0.000, 0.000]"
     assert str(interval([0.25])) == "0.250 (one run)"
+
+
+def test_the_summary__says_how_far_the_runs_separate() -> None:
+    (three,) = precision(FrescoReplayConfig(runs=3))
+    (one,) = precision(FrescoReplayConfig(runs=1))
+
+    assert f"reaches {T_975_2 / math.sqrt(3):.2f} standard deviations" in three
+    assert f"more than {2 * T_975_2 / math.sqrt(3):.2f} of them" in three
+    assert "no claim can be separated" in one
 
 
 def test_one_run__gives_no_interval_and_separates_nothing() -> None:

@@ -1,9 +1,46 @@
 """The shared report helpers: several commands each own one section of RELIABILITY.md."""
 
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from edgeledger.reports import checkout_commit, replace_section
+from edgeledger.reports import below_the_paper, checkout_commit, replace_section
+
+
+@dataclass(frozen=True)
+class Inner:
+    applications: int = 10
+
+
+@dataclass(frozen=True)
+class Sizes:
+    runs: int = 3
+    points: tuple[float, ...] = (1.0, 2.0)
+    inner: Inner = field(default_factory=Inner)
+
+
+SIZES = {"runs": "runs", "points": "points", "inner.applications": "applications"}
+
+
+def test_below_the_paper__names_each_smaller_size_and_only_those() -> None:
+    paper = Sizes(runs=100, points=(1.0, 2.0), inner=Inner(100))
+
+    section = below_the_paper(Sizes(), paper, SIZES, ["a computed note"])
+
+    assert "- runs: 3 here, 100 under `--paper`" in section
+    assert "- applications: 10 here, 100 under `--paper`" in section
+    assert "points" not in section  # the same points
+    assert section.rstrip().endswith("- a computed note")
+
+
+def test_below_the_paper__a_list_is_smaller_with_fewer_points_or_a_smaller_largest() -> None:
+    fewer = below_the_paper(Sizes(points=(1.0,)), Sizes(), SIZES)
+    lower = below_the_paper(Sizes(points=(0.5, 1.0)), Sizes(), SIZES)
+    larger = below_the_paper(Sizes(runs=5, points=(1.0, 2.0, 4.0)), Sizes(), SIZES)
+
+    assert "- points: 1 here, 1, 2 under `--paper`" in fewer
+    assert "- points: 0.5, 1 here, 1, 2 under `--paper`" in lower
+    assert "Every size is the paper's, or larger." in larger and "- " not in larger
 
 
 def test_replace_section__keeps_the_other_sections(tmp_path: Path) -> None:

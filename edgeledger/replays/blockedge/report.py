@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from edgeledger.blockedge.market import break_even_abnormality
-from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
-from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
+from edgeledger.replays.blockedge.settings import PAPER, BlockedgeReplayConfig
+from edgeledger.reports import below_the_paper, markdown_table, new_figure, save_figure, write_csv
 from edgeledger.stages import code_commit
 
 
@@ -70,6 +70,16 @@ def plot_balance(rows: list[dict[str, Any]], incentive_ether: int, path: Path) -
     axes.set_title(f"Stakeholder balance, incentive {incentive_ether} ether a task")
     axes.legend()
     return save_figure(figure, path)
+
+
+BLOCKEDGE_SIZES = {
+    "block_times_s": "block times (s)",
+    "negotiation_requests": "requests per block time",
+    "stakeholder_counts": "stakeholder counts",
+    "efficiency_repetitions": "repetitions per stakeholder count",
+    "abnormality": "abnormality rates",
+    "rounds": "rounds per balance point",
+}
 
 
 def write_report(
@@ -142,6 +152,13 @@ def write_report(
             ],
         )
     ]
+    step = 1 / config.rounds
+    notes = [
+        f"With {config.rounds} rounds a point, a point's share of cheating rounds moves in "
+        f"steps of 1/{config.rounds} = {step:.3g}: abnormality rates closer together than that "
+        "(the paper's break-even is near AP = 0.01) are not told apart."
+    ]
+    lines += ["", below_the_paper(config, PAPER, BLOCKEDGE_SIZES, notes)]
     (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
     worst = max(r["abnormality"] for r in market_rows)
     return {

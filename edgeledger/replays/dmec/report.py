@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from edgeledger.dmec.policies import Policy
-from edgeledger.replays.dmec.settings import DmecReplayConfig
-from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
+from edgeledger.replays.dmec.settings import PAPER, DmecReplayConfig
+from edgeledger.reports import below_the_paper, markdown_table, new_figure, save_figure, write_csv
 from edgeledger.stages import code_commit
 
 
@@ -98,6 +98,15 @@ def per_server_increment(rows: list[dict[str, Any]]) -> dict[str, float]:
     return slopes
 
 
+DMEC_SIZES = {
+    "task_counts": "task counts",
+    "repetitions": "repetitions",
+    "server_counts": "server counts",
+    "tasks_per_server_count": "tasks per server count",
+    "latency_tasks": "latency tasks",
+}
+
+
 def render_summary(
     config: DmecReplayConfig,
     tasks_summary: list[dict[str, Any]],
@@ -156,6 +165,7 @@ def render_summary(
         audit_text,
         "```",
         "",
+        below_the_paper(config, PAPER, DMEC_SIZES),
     ]
     return "\n".join(lines)
 

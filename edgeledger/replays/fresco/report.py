@@ -15,7 +15,7 @@ from edgeledger.fresco.sites import SiteKind
 from edgeledger.replays.fresco.claims import Interval, interval, verdicts
 from edgeledger.replays.fresco.experiment import KIND_LABELS
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, changed_settings
-from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
+from edgeledger.reports import below_the_paper, markdown_table, new_figure, save_figure, write_csv
 from edgeledger.stages import code_commit
 
 METRICS = (
@@ -145,6 +145,27 @@ def _plot_sweep(sweep: list[dict[str, Any]], path: Path) -> None:
     axes.set_ylabel("decision time p50 (ms)")
     axes.legend(fontsize=7)
     save_figure(figure, path)
+
+
+FRESCO_SIZES = {
+    "runs": "runs",
+    "simulation.applications": "applications per run",
+    "sweep_decisions": "decisions per size of the decision-time sweep",
+}
+
+
+def precision(config: FrescoReplayConfig) -> list[str]:
+    """What the number of runs means for the intervals the claims are judged on."""
+    if config.runs < 2:
+        return ["One run gives no confidence interval: no claim can be separated."]
+    from scipy.stats import t
+
+    reach = float(t.ppf(0.975, config.runs - 1)) / config.runs**0.5
+    return [
+        f"{config.runs} runs: a mean's 95% interval reaches {reach:.2f} standard deviations of "
+        "one run either side, so two engines of like spread are separated only when their "
+        f"means differ by more than {2 * reach:.2f} of them."
+    ]
 
 
 def _summary(
@@ -284,6 +305,7 @@ def _summary(
             "",
             "Plots: metrics.png, distribution.png, decision_time.png.",
             "",
+            below_the_paper(config, FrescoReplayConfig.paper(), FRESCO_SIZES, precision(config)),
         ]
     )
 

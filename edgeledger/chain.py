@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.client
+import itertools
 import os
 import shutil
 import signal
@@ -249,9 +250,10 @@ def node_answers() -> bool:
 
 
 @contextmanager
-def state_taken_back() -> Iterator[None]:
+def state_taken_back() -> Iterator[bool]:
     """The connected node taken back, after the block, to the state it had before it (anvil's
     `evm_snapshot` and `evm_revert`): nothing the block deployed or sent stays on the chain.
+    Yields whether it will be.
 
     Why: anvil keeps a copy of the whole state for every block, and once it holds 500 it writes
     the oldest to disk at every new block (InMemoryBlockStates in anvil's storage.rs), so each
@@ -270,9 +272,24 @@ def state_taken_back() -> Iterator[None]:
     ours = getattr(provider, "process", None) is not None or provider.http_uri in _STARTED_HERE
     request = provider.web3.provider.make_request
     snapshot = request("evm_snapshot", []).get("result") if ours else None
-    yield
+    yield snapshot is not None
     if snapshot is not None:
         request("evm_revert", [snapshot])
+
+
+_fresh_nonces = itertools.count(1 << 32)
+
+
+def fresh_nonce(account: Any) -> None:
+    """Give `account` a nonce no earlier one had on this node (anvil's `anvil_setNonce`), so its
+    next contract lands at an address of its own. A node taken back after each unit would
+    otherwise see every unit deploy at the same address, and a node restarted from a dump of an
+    earlier unit would show that unit's contract as this one's."""
+    from ape import chain
+
+    chain.provider.web3.provider.make_request(
+        "anvil_setNonce", [str(account.address), hex(next(_fresh_nonces))]
+    )
 
 
 def wait_for_node(timeout_s: float, poll_s: float = 0.5) -> bool:

@@ -287,7 +287,7 @@ class ChainDriver:
         abi = method_abi(contract, method, len(args))
         # A replay reads the same thing again and again (every node's score after each batch,
         # 41 addresses: 0.6 ms to encode each time); reads take few distinct arguments.
-        key = repr((str(contract.address), method, _plain(args)))
+        key = repr((str(contract.address), abi.selector, _plain(args)))
         if key not in self._read_inputs:
             if len(self._read_inputs) >= READ_INPUTS_KEPT:
                 self._read_inputs.clear()

@@ -73,8 +73,8 @@ DEFAULT = FrescoReplayConfig()
     "settings",
     multiple=True,
     metavar="NAME=VALUE",
-    help="Change one model parameter (repeat), e.g. --set battery_j=500; a wrong name lists "
-    "them all.",
+    help="Change one model parameter or simulation setting (repeat), e.g. --set battery_j=500; "
+    "a wrong name lists them all.",
 )
 @seed_option(DEFAULT.seed)
 @click.option(

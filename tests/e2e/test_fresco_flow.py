@@ -26,10 +26,10 @@ SHORT = FrescoReplayConfig(
 
 
 def test_replay_run__on_chain_scores_move_as_the_reported_outcomes_imply(accounts: Any) -> None:
-    seen: list[tuple[str, int]] = []
+    seen: list[tuple[str, str, int]] = []
 
     def inspect(engine: str, result: RunResult, contract: Any, client: ReputationClient) -> None:
-        seen.append((engine, client.counted[0].task_id))
+        seen.append((engine, contract.address, client.counted[0].task_id))
         nodes = client.nodes
         on_chain = [int(v) for v in contract.getReputationScores(nodes)]
         # The logs alone rebuild every score.
@@ -53,12 +53,13 @@ def test_replay_run__on_chain_scores_move_as_the_reported_outcomes_imply(account
         assert any(score != 500 for score in on_chain)
 
     rows = replay_run(0, SHORT, Inputs.load(SHORT), list(accounts), inspect)
-    assert [engine for engine, _ in seen] == ["FRESCO", "SQ EDGE"]
+    assert [engine for engine, _, _ in seen] == ["FRESCO", "SQ EDGE"]
     assert [r["score_mismatches"] for r in rows] == [0, 0]
     assert all(r["reports_counted"] > 0 for r in rows)
-    # Each engine had a contract of its own (at the same address: the node was taken back
-    # after the first), so each started from the same scores and counted from task 1.
-    assert [first for _, first in seen] == [1, 1]
+    # Each engine had a contract of its own, at an address of its own (the node was taken back
+    # after the first unit, the deployer's nonce was not), so each counted from task 1.
+    assert seen[0][1] != seen[1][1]
+    assert [first for _, _, first in seen] == [1, 1]
 
 
 def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None:
@@ -102,7 +103,7 @@ def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None
         (("--towers-file", "missing.csv"), "cannot read towers file"),
         (("--cells", "50"), "cells (50) must be between 1 and the towers (40)"),
         (("--sweep-sites", "10,x"), "--sweep-sites wants numbers"),
-        (("--set", "battery_j=-1"), "--set battery_j: '-1' is not a number above 0"),
+        (("--set", "battery_j=-1"), "--set battery_j: '-1' is not a number from 10 to 100000"),
     ],
 )
 def test_ape_run_fresco__refuses_bad_input_in_one_line(args: tuple[str, ...], words: str) -> None:

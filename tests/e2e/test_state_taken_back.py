@@ -53,6 +53,21 @@ def test_a_node_that_forgot_the_snapshot__keeps_the_state_without_failing(agent:
     assert code_at(contract.address)
 
 
+def test_a_node_this_process_started__is_taken_back(agent: Any) -> None:
+    """An AnvilNode (a replay worker's own node), reached by URI like any other."""
+    from ape import networks
+
+    node = AnvilNode().start()
+    try:
+        with networks.parse_network_choice(node.network_choice):
+            with state_taken_back() as taken_back:
+                contract = deploy_reputation(agent)
+            assert taken_back
+            assert not code_at(contract.address)
+    finally:
+        node.stop()
+
+
 def test_a_node_this_process_did_not_start__keeps_the_state(
     agent: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -63,8 +78,9 @@ def test_a_node_this_process_did_not_start__keeps_the_state(
     monkeypatch.setattr(edgeledger.chain, "_STARTED_HERE", set())
     try:
         with networks.parse_network_choice(node.network_choice):
-            with state_taken_back():
+            with state_taken_back() as taken_back:
                 contract = deploy_reputation(agent)
+            assert not taken_back
             assert code_at(contract.address)
     finally:
         node.stop()

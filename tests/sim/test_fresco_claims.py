@@ -14,6 +14,7 @@ from edgeledger.replays.fresco.claims import (
     AGREES,
     DECISION_BOUND_MS,
     DISAGREES,
+    NOT_JUDGED,
     NOT_SEPARATED,
     decision_time_verdict,
     interval,
@@ -113,7 +114,7 @@ def test_an_engine_not_run__leaves_its_claim_unjudged() -> None:
 
     found = verdict_of("MDP has the most QoS violations", rows)
 
-    assert (found.verdict, found.detail) == (NOT_SEPARATED, "MDP was not run")
+    assert (found.verdict, found.detail) == (NOT_JUDGED, "MDP was not run")
 
 
 @pytest.mark.parametrize(
@@ -126,6 +127,14 @@ def test_the_decision_time__flips_at_its_bound(p95_ms: float, expected: str) -> 
 
     assert found.verdict == expected
     assert "2000 sites" in found.detail
+
+
+def test_a_sweep_without_a_measurement__is_not_judged_whatever_its_order() -> None:
+    missing = {"engine": "FRESCO", "sites": 50, "p50_ms": math.nan, "p95_ms": math.nan}
+
+    assert decision_time_verdict([*SWEEP, missing]).verdict == NOT_JUDGED
+    assert decision_time_verdict([missing, *SWEEP]).verdict == NOT_JUDGED
+    assert decision_time_verdict([]).verdict == NOT_JUDGED
 
 
 runs = st.lists(st.floats(0.0, 1.0), min_size=2, max_size=6)

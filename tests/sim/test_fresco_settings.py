@@ -3,6 +3,7 @@ summary, and it changes what the simulation computes."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -11,7 +12,12 @@ from edgeledger.errors import EdgeledgerError
 from edgeledger.fresco.applications import built_in
 from edgeledger.fresco.engines import fresco
 from edgeledger.fresco.simulator import LocalReputation, SimulationConfig, build_world, simulate
-from edgeledger.replays.fresco.settings import changed_settings, settable, with_settings
+from edgeledger.replays.fresco.settings import (
+    _setting,
+    changed_settings,
+    settable,
+    with_settings,
+)
 
 QUICK = SimulationConfig(applications=3)
 
@@ -33,23 +39,32 @@ def test_the_last_of_two_settings_of_one_name__wins() -> None:
 @pytest.mark.parametrize(
     ("assignment", "refusal"),
     [
-        ("battery=500", "the name one of uplink_power_w, "),
-        ("battery_j", "give name=value"),
-        ("towers=10", "give name=value"),  # has its own flag
-        ("battery_j=lots", "'lots' is not a number above 0"),
-        ("battery_j=0", "'0' is not a number above 0"),
-        ("edge_premium=-0.5", "'-0.5' is not a number 0 or more"),
-        ("noise_w_per_hz=nan", "'nan' is not a number above 0"),
-        ("load_period_s=inf", "'inf' is not a number above 0"),
+        ("battery=500", "--set battery: no such setting; the settings are uplink_power_w, "),
+        ("towers=10", "--set towers: no such setting"),  # it has a flag of its own
+        ("battery_j", "--set 'battery_j': give name=value"),
+        ("battery_j=lots", "'lots' is not a number from 10 to 100000 (the default 1000)"),
+        ("battery_j=0", "'0' is not a number from 10 to 100000"),
+        ("edge_premium=-0.5", "'-0.5' is not a number from 0 to 50 (the default 0.5)"),
+        ("noise_w_per_hz=nan", "'nan' is not a number from 6.5e-12 to 6.5e-08"),
+        ("load_period_s=inf", "'inf' is not a number from 0.005 to 50"),
+        ("load_period_s=1e-9", "'1e-9' is not a number from 0.005 to 50"),
+        ("slot_factor=1e9", "'1e9' is not a number from 0.02 to 200"),
     ],
 )
 def test_a_bad_setting__is_one_clear_refusal(assignment: str, refusal: str) -> None:
-    with pytest.raises(EdgeledgerError, match=refusal.replace("(", r"\(")):
+    with pytest.raises(EdgeledgerError, match=re.escape(refusal)):
         with_settings(QUICK, [assignment])
 
 
+def test_a_setting__may_go_to_its_bounds() -> None:
+    at_bounds = with_settings(QUICK, ["battery_j=10", "slot_factor=200", "edge_premium=0"])
+
+    assert changed_settings(at_bounds) == {"battery_j": 10, "slot_factor": 200, "edge_premium": 0}
+
+
 def test_every_settable_name__is_accepted() -> None:
-    changed = with_settings(QUICK, [f"{name}=1.5" for name in settable()])
+    defaults = {name: _setting(QUICK, name) for name in settable()}
+    changed = with_settings(QUICK, [f"{name}={2 * defaults[name] or 1}" for name in settable()])
 
     assert set(changed_settings(changed)) == set(settable())
 

@@ -5,7 +5,8 @@ confidence intervals of the metric's mean over runs (Student's t): it *agrees* w
 engine's interval lies wholly below (above) every other engine's, it *disagrees* when some
 engine's interval lies wholly on the better side of it (those engines are named), and otherwise
 the runs do *not separate* it from the engines whose intervals overlap its own. One run gives no
-interval, so nothing is separated. The decision-time claim is judged on the sweep's measured
+interval, so nothing is separated. A claim whose engine (or measurement) the run lacks is *not
+judged*. The decision-time claim is judged on the sweep's measured
 95th percentiles.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 AGREES, DISAGREES, NOT_SEPARATED = "agrees", "disagrees", "not separated"
+NOT_JUDGED = "not judged"  # the run lacks what the claim is about (an engine, a measurement)
 DECISION_BOUND_MS = 1000.0  # "in milliseconds": every swept size decides within a second
 
 
@@ -99,11 +101,11 @@ def judge(claim: Claim, application: str, intervals: dict[str, Interval]) -> Ver
         return b.wholly_below(a) if claim.highest else a.wholly_below(b)
 
     if claim.engine not in intervals:
-        return Verdict(claim.text, application, NOT_SEPARATED, f"{claim.engine} was not run")
+        return Verdict(claim.text, application, NOT_JUDGED, f"{claim.engine} was not run")
     own = intervals[claim.engine]
     others = {e: i for e, i in intervals.items() if e != claim.engine}
     if not others:
-        return Verdict(claim.text, application, NOT_SEPARATED, "no other engine was run")
+        return Verdict(claim.text, application, NOT_JUDGED, "no other engine was run")
     ahead = [e for e, i in others.items() if better(i, own)]
     level = [e for e, i in others.items() if e not in ahead and not better(own, i)]
     figures = f"{claim.engine} {own}"
@@ -141,7 +143,9 @@ def decision_time_verdict(sweep: list[dict[str, Any]]) -> Verdict:
     text = "FRESCO decides in milliseconds"
     points = [r for r in sweep if r["engine"] == "FRESCO"]
     if not points:
-        return Verdict(text, "all", NOT_SEPARATED, "FRESCO's decision time was not swept")
+        return Verdict(text, "all", NOT_JUDGED, "FRESCO's decision time was not swept")
+    if any(math.isnan(r["p95_ms"]) for r in points):
+        return Verdict(text, "all", NOT_JUDGED, "a size of the sweep has no measured p95")
     worst = max(points, key=lambda r: r["p95_ms"])
     detail = f"p95 at most {worst['p95_ms']:.1f} ms ({worst['sites']} sites)"
     verdict = AGREES if worst["p95_ms"] < DECISION_BOUND_MS else DISAGREES

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from edgeledger.chain import code_at, node_answers, state_taken_back
+from edgeledger.chain import code_at, fresh_nonce, node_answers, state_taken_back
 from edgeledger.deploy import deploy_reputation
 from edgeledger.driver import ChainDriver
 from edgeledger.errors import EdgeledgerError, first_line
@@ -149,7 +149,9 @@ def _replay_unit(
     try:
         # Each unit's contract and reports leave the node with it: a node that kept them all
         # made every later block slower (state_taken_back).
-        with state_taken_back():
+        with state_taken_back() as taken_back:
+            if taken_back:
+                fresh_nonce(agent)  # the unit's contract at an address of its own
             contract, nodes = deploy_for(world, agent, reporter)
             # The client's reads and batches go through the chain driver: a hundred flushes.
             driver = ChainDriver()

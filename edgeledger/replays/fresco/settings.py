@@ -91,9 +91,12 @@ def resolve_application(name: str) -> Application:
 
 
 # What `--set name=value` may change: every model parameter, and the simulation's own numbers
-# that have no flag of their own. These must stay above 0: each divides, or paces a loop.
+# that have no flag of their own. Each stays within a factor of RANGE of its default (0 allowed
+# where the default is not needed to divide or pace): a load period of a nanosecond, or
+# applications a thousand deadlines apart, would draw millions of background loads.
 SIMULATION_SETTINGS = ("slot_factor", "load_period_s", "connect_timeout_s")
 ABOVE_ZERO = {"battery_j", "noise_w_per_hz", "slot_factor", "load_period_s"}
+RANGE = 100.0
 
 
 def settable() -> list[str]:
@@ -102,23 +105,29 @@ def settable() -> list[str]:
 
 def with_settings(simulation: SimulationConfig, assignments: Iterable[str]) -> SimulationConfig:
     """`simulation` with each `name=value` of `assignments` applied: a model parameter or one of
-    SIMULATION_SETTINGS, a finite number of 0 or more (above 0 for ABOVE_ZERO)."""
+    SIMULATION_SETTINGS, a number within a factor of RANGE of its default."""
     model: dict[str, Any] = {}
     own: dict[str, Any] = {}
     for assignment in assignments:
         name, equals, text = assignment.partition("=")
         name = name.strip()
-        if not equals or name not in settable():
+        if not equals:
+            raise EdgeledgerError(f"--set {assignment!r}: give name=value")
+        if name not in settable():
             raise EdgeledgerError(
-                f"--set {assignment!r}: give name=value, the name one of {', '.join(settable())}"
+                f"--set {name}: no such setting; the settings are {', '.join(settable())}"
             )
+        default = _setting(SimulationConfig(), name)
+        low, high = (default / RANGE if name in ABOVE_ZERO else 0.0), default * RANGE
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not math.isfinite(value) or value < 0 or (value == 0 and name in ABOVE_ZERO):
-            bound = "above 0" if name in ABOVE_ZERO else "0 or more"
-            raise EdgeledgerError(f"--set {name}: {text!r} is not a number {bound}")
+        if not low <= value <= high:  # NaN fails too
+            raise EdgeledgerError(
+                f"--set {name}: {text!r} is not a number from {low:g} to {high:g} "
+                f"(the default {default:g})"
+            )
         (own if name in SIMULATION_SETTINGS else model)[name] = value
     return replace(simulation, **own, parameters=replace(simulation.parameters, **model))
 

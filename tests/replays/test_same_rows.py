@@ -3,7 +3,8 @@ before the replays were split into settings, experiment and report (issue 22): t
 are compared, column by column, with those kept in tests/replays/rows/, the columns that are
 measured times (and whatever follows from them) aside. The DMEC rows' gas columns were rewritten
 once since, when the contracts' packed words got named types (issue 22): the same calls, 300 to
-1,700 gas cheaper each; every other column stayed as it was.
+1,700 gas cheaper each; every other column stayed as it was. The FRESCO metrics gained the 95%
+interval columns of their means (issue 20), the other columns as they were.
 
 Every replay runs in a process of its own on a fresh chain (ape's foundry provider, as `make
 demo`), so what it reads from the chain (prevrandao, nonces, addresses) does not depend on the

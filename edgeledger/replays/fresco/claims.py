@@ -48,16 +48,21 @@ def _shown(value: float) -> str:
 def interval(values: Iterable[float]) -> Interval:
     """The mean of `values` and its 95% confidence interval (Student's t, n - 1 degrees of
     freedom); one value gives an unbounded interval."""
-    from scipy.stats import t
-
     data = [float(v) for v in values]
     n = len(data)
     mean = sum(data) / n
     if n < 2:
         return Interval(mean, -math.inf, math.inf)
-    std = math.sqrt(sum((v - mean) ** 2 for v in data) / (n - 1))
-    half = float(t.ppf(0.975, n - 1)) * std / math.sqrt(n)
+    half = reach(n) * math.sqrt(sum((v - mean) ** 2 for v in data) / (n - 1))
     return Interval(mean, mean - half, mean + half)
+
+
+def reach(runs: int) -> float:
+    """How far the 95% interval of a mean over `runs` (2 or more) reaches either side, in
+    standard deviations of one run (Student's t, runs - 1 degrees of freedom)."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, runs - 1)) / math.sqrt(runs)
 
 
 @dataclass(frozen=True)

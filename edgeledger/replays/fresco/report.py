@@ -12,7 +12,7 @@ import numpy as np
 
 from edgeledger.fresco.engines import Q_SWEEPS
 from edgeledger.fresco.sites import SiteKind
-from edgeledger.replays.fresco.claims import Interval, interval, verdicts
+from edgeledger.replays.fresco.claims import Interval, interval, reach, verdicts
 from edgeledger.replays.fresco.experiment import KIND_LABELS
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, changed_settings
 from edgeledger.reports import below_the_paper, markdown_table, new_figure, save_figure, write_csv
@@ -158,13 +158,11 @@ def precision(config: FrescoReplayConfig) -> list[str]:
     """What the number of runs means for the intervals the claims are judged on."""
     if config.runs < 2:
         return ["One run gives no confidence interval: no claim can be separated."]
-    from scipy.stats import t
-
-    reach = float(t.ppf(0.975, config.runs - 1)) / config.runs**0.5
+    spread = reach(config.runs)
     return [
-        f"{config.runs} runs: a mean's 95% interval reaches {reach:.2f} standard deviations of "
+        f"{config.runs} runs: a mean's 95% interval reaches {spread:.2f} standard deviations of "
         "one run either side, so two engines of like spread are separated only when their "
-        f"means differ by more than {2 * reach:.2f} of them."
+        f"means differ by more than {2 * spread:.2f} of them."
     ]
 
 

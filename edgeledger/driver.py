@@ -3,9 +3,10 @@
 ape signs, sends and waits for one transaction at a time, with several requests to the node for
 each (about a fifth of what the node takes: BENCHMARKS.md, "Chain throughput"): right for a
 user calling a contract, too slow for a replay. The driver signs every transaction of a batch
-itself (eth-account, the sender's own key, each sender's next nonce as the node counts it),
-sends them as one JSON-RPC batch, and only then collects the receipts, in one batch request per
-poll. Within a batch only each sender's own order is kept: calls whose order across senders
+itself (the sender's own key, each sender's next nonce as the node counts it; the bytes
+eth-account would give, by libsecp256k1 directly), sends them as one JSON-RPC batch, and only
+then collects the receipts, in one batch request per poll. A lone call on a node that mines at
+once is sent by `eth_sendRawTransactionSync`, which answers with its receipt. Within a batch only each sender's own order is kept: calls whose order across senders
 matters go in separate batches. A transaction that fails is reported with the step that sent
 it; nothing is lost silently, and each batch starts from the nonces the node counts.
 
@@ -38,6 +39,7 @@ RECEIPT_POLL_FIRST_S, RECEIPT_POLL_MAX_S = 0.001, 0.02
 STALL_S = 5.0
 TIP_WEI = 10**9
 READ_INPUTS_KEPT = 256  # encoded reads a driver keeps (a replay reads a few things often)
+METHOD_NOT_FOUND = -32601  # JSON-RPC's error code for a method the node does not have
 RPC_BATCH = 500  # requests per JSON-RPC batch: bounded bodies, whatever the calls
 
 
@@ -94,6 +96,44 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value] if isinstance(value, list) else tuple(map(_plain, value))
     address = getattr(value, "address", None)
     return str(address) if address is not None and not isinstance(value, str | bytes) else value
+
+
+def signing_key(private_key: str | bytes) -> Any:
+    """A sender's key, ready to sign (libsecp256k1 through coincurve)."""
+    from coincurve import PrivateKey
+    from eth_utils import to_bytes
+
+    secret = private_key if isinstance(private_key, bytes) else to_bytes(hexstr=private_key)
+    return PrivateKey(secret)
+
+
+def signed_type2(transaction: dict[str, Any], key: Any) -> tuple[bytes, bytes]:
+    """An EIP-1559 (type 2) call, signed by `key` (`signing_key`): its raw bytes and hash.
+    `transaction` holds chainId, nonce, maxFeePerGas, maxPriorityFeePerGas, gas, to, value and
+    data (hex), as eth-account takes them; the bytes are eth-account's own, byte for byte
+    (tests/sim/test_driver_signing.py), at a fifth of its time: eth-account validates and
+    converts every field through its typed-transaction model, 0.8 ms a call, a fifth of a
+    replay's lone call (BENCHMARKS.md, "Chain throughput")."""
+    import rlp
+    from eth_utils import keccak, to_bytes
+
+    fields = [
+        transaction["chainId"],
+        transaction["nonce"],
+        transaction["maxPriorityFeePerGas"],
+        transaction["maxFeePerGas"],
+        transaction["gas"],
+        to_bytes(hexstr=transaction["to"]),
+        transaction["value"],
+        to_bytes(hexstr=transaction.get("data", "0x")),
+        [],  # no access list
+    ]
+    signature = key.sign_recoverable(keccak(b"\x02" + rlp.encode(fields)), hasher=None)
+    r, s, y_parity = signature[:32], signature[32:64], signature[64]
+    raw = b"\x02" + rlp.encode(
+        [*fields, y_parity, int.from_bytes(r, "big"), int.from_bytes(s, "big")]
+    )
+    return raw, keccak(raw)
 
 
 @dataclass(frozen=True)
@@ -184,10 +224,12 @@ class ChainDriver:
         # have sent through ape in between, and a refused batch leaves nothing to remember.
         senders = list(dict.fromkeys(str(call.sender.address) for call in calls))
         for call in calls:
-            self._keys.setdefault(str(call.sender.address), call.sender.private_key)
-        *counts, latest = self._rpc(
+            address = str(call.sender.address)
+            if address not in self._keys:
+                self._keys[address] = signing_key(call.sender.private_key)
+        *counts, latest, automine = self._rpc(
             [("eth_getTransactionCount", [a, "pending"]) for a in senders]
-            + [("eth_getBlockByNumber", ["latest", False])]
+            + [("eth_getBlockByNumber", ["latest", False]), ("anvil_getAutomine", [])]
         )
         nonces = {
             a: int(self._result(c, f"the nonce of {a}"), 16)
@@ -215,7 +257,11 @@ class ChainDriver:
                 )
             )
             nonces[sender] += 1
-        answers = self._rpc([("eth_sendRawTransaction", [s.raw]) for s in signed])
+        mined_now: dict[str, dict[str, Any]] = {}
+        if len(signed) == 1 and automine.get("result") is True:
+            answers, mined_now = self._send_and_await(signed[0])
+        else:
+            answers = self._rpc([("eth_sendRawTransaction", [s.raw]) for s in signed])
         refused = {
             i: str(answer["error"].get("message", answer["error"]))
             for i, answer in enumerate(answers)
@@ -232,7 +278,8 @@ class ChainDriver:
                 s
                 for s in signed
                 if s.index not in refused and s.nonce < open_gaps.get(s.sender, 1 << 64)
-            ]
+            ],
+            mined_now,
         )
         self._receipts(fillers)
         mined = [r for r in receipts if r.ok]
@@ -252,6 +299,23 @@ class ChainDriver:
             raise BatchFailed(f"the node refused {step}: {refused[first_refused]}{waiting}", mined)
         self.sent += len(calls)
         return mined
+
+    def _send_and_await(self, one: Signed) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """`one` sent by `eth_sendRawTransactionSync` (EIP-7966), which answers with the receipt
+        once the transaction is mined: on a node that mines at once, a lone call costs one
+        request, not a send and then polls and the sleeps between them (replays that need each
+        block before the next send one call at a time: BENCHMARKS.md, "Chain throughput").
+        Returns the send's answer as `eth_sendRawTransaction` gives it, and the receipt by hash
+        if it came. A node without the method, or one that took the transaction but did not mine
+        it within its own wait, leaves it to be awaited by polls like any other."""
+        (answer,) = self._rpc([("eth_sendRawTransactionSync", [one.raw])])
+        if answer.get("result"):
+            return [{"result": one.tx_hash}], {one.tx_hash: answer["result"]}
+        if (answer.get("error") or {}).get("code") == METHOD_NOT_FOUND:
+            return self._rpc([("eth_sendRawTransaction", [one.raw])]), {}
+        if self._unknown([one]):
+            return [answer], {}  # refused: the error says why
+        return [{"result": one.tx_hash}], {}
 
     def _fill_gaps(
         self, signed: list[Signed], refused: dict[int, str], max_fee: int
@@ -315,8 +379,6 @@ class ChainDriver:
     ) -> Signed:
         """`fields` (to, value, gas, and data if any) signed by `sender` as a type-2
         transaction with `nonce`, this chain's id, `max_fee` and the tip."""
-        from eth_account import Account
-
         transaction = {
             "chainId": self.chain_id,
             "nonce": nonce,
@@ -324,30 +386,26 @@ class ChainDriver:
             "maxPriorityFeePerGas": TIP_WEI,
             **fields,
         }
-        signed = Account.sign_transaction(transaction, self._keys[sender])
-        return Signed(
-            index,
-            step,
-            sender,
-            nonce,
-            "0x" + signed.raw_transaction.hex(),
-            "0x" + signed.hash.hex(),
-        )
+        raw, tx_hash = signed_type2(transaction, self._keys[sender])
+        return Signed(index, step, sender, nonce, "0x" + raw.hex(), "0x" + tx_hash.hex())
 
     # ------------------------------------------------------------ receipts
 
-    def _receipts(self, signed: list[Signed]) -> list[Receipt]:
-        """The receipts of `signed`, in order, once every one is mined; raises if some are not
-        mined within the driver's timeout (dropped by the node, or stuck).
+    def _receipts(
+        self, signed: list[Signed], found: dict[str, dict[str, Any]] | None = None
+    ) -> list[Receipt]:
+        """The receipts of `signed`, in order, once every one is mined (those in `found`, by
+        hash, came already); raises if some are not mined within the driver's timeout (dropped
+        by the node, or stuck).
 
         A node may lose a transaction it took: a `make demo` once had ten of a batch never
         mined, which never happened again in 670 batches of the same stage. So when no receipt
         has come for `stall_s`, those the node no longer knows are sent again, the same signed
         bytes: the same hash and nonce, so a transaction is never mined twice."""
-        found: dict[str, dict[str, Any]] = {}
+        found = dict(found or {})
         now = time.monotonic()
         deadline, stalled_at = now + self.timeout_s, now + self.stall_s
-        waiting = list(signed)
+        waiting = [s for s in signed if s.tx_hash not in found]
         pause = RECEIPT_POLL_FIRST_S
         while waiting:
             answers = self._rpc([("eth_getTransactionReceipt", [s.tx_hash]) for s in waiting])

@@ -198,6 +198,62 @@ def test_a_transaction_that_stays_unmined__is_named_with_what_the_node_holds(
     assert driver.sent_again == 0  # it was in the pool: nothing to send again
 
 
+def methods_asked(driver: ChainDriver) -> list[str]:
+    """The JSON-RPC methods `driver` asks of the node from now on, in order (recorded)."""
+    asked: list[str] = []
+    rpc = driver._rpc
+
+    def recorded(requests_: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        asked.extend(method for method, _ in requests_)
+        return rpc(requests_)
+
+    driver._rpc = recorded  # type: ignore[method-assign]
+    return asked
+
+
+def test_a_lone_call__comes_back_mined_from_one_send(reputation: Any, agent: Any) -> None:
+    """On a node that mines at once, a lone call is sent by eth_sendRawTransactionSync, whose
+    answer is its receipt: no polls. A revert and a refusal are named as in a batch."""
+    driver = ChainDriver()
+    asked = methods_asked(driver)
+
+    receipt = driver.call(register(reputation, agent, 0))
+    with pytest.raises(BatchFailed, match=r"node 0 again reverted.*NodeAlreadyRegistered"):
+        driver.call(Call(agent, reputation, "registerNode", (synthetic(0),), "node 0 again"))
+    assert asked.count("eth_sendRawTransactionSync") == 2
+    assert "eth_getTransactionReceipt" not in asked
+    assert "eth_sendRawTransaction" not in asked
+    with pytest.raises(BatchFailed, match="the node refused node 1: Insufficient funds"):
+        driver.call(register(reputation, agent, 1, value=10**30))
+
+    assert receipt.ok and receipt.step == "node 0"
+    (event,) = receipt.events(reputation.NodeRegistered)
+    assert event.node == synthetic(0)
+    driver.call(register(reputation, agent, 2))  # no gap was left
+    assert [reputation.getNodeIndex(synthetic(i)) for i in (0, 2)] == [0, 1]
+
+
+def test_a_lone_call__on_a_node_without_the_one_request_send__is_sent_and_awaited(
+    reputation: Any, agent: Any
+) -> None:
+    driver = ChainDriver()
+    asked = methods_asked(driver)
+    rpc = driver._rpc
+
+    def without_sync(requests_: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+        if requests_[0][0] == "eth_sendRawTransactionSync":
+            return [{"id": 0, "error": {"code": -32601, "message": "Method not found"}}]
+        return rpc(requests_)
+
+    driver._rpc = without_sync  # type: ignore[method-assign]
+
+    receipt = driver.call(register(reputation, agent, 0))
+
+    assert receipt.ok
+    assert reputation.getNodeIndex(synthetic(0)) == 0
+    assert "eth_sendRawTransaction" in asked and "eth_getTransactionReceipt" in asked
+
+
 def test_encoded_input__is_ape_s_encoding_with_accounts_and_contracts_as_addresses(
     reputation: Any, agent: Any, server: Any
 ) -> None:

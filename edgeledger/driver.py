@@ -1,14 +1,15 @@
 """Bulk transactions at the node's own speed, for replays that send thousands of them.
 
 ape signs, sends and waits for one transaction at a time, with several requests to the node for
-each (about a fifth of what the node takes: BENCHMARKS.md, "Chain throughput"): right for a
-user calling a contract, too slow for a replay. The driver signs every transaction of a batch
-itself (the sender's own key, each sender's next nonce as the node counts it; the bytes
-eth-account would give, by libsecp256k1 directly), sends them as one JSON-RPC batch, and only
-then collects the receipts, in one batch request per poll. A lone call on a node that mines at
-once is sent by `eth_sendRawTransactionSync`, which answers with its receipt. Within a batch only each sender's own order is kept: calls whose order across senders
-matters go in separate batches. A transaction that fails is reported with the step that sent
-it; nothing is lost silently, and each batch starts from the nonces the node counts.
+each (about a twentieth of a raw batch: BENCHMARKS.md, "Chain throughput"): right for a user
+calling a contract, too slow for a replay. The driver signs every transaction of a batch itself
+(the sender's own key, each sender's next nonce as the node counts it; the bytes eth-account
+would give, by libsecp256k1 directly), sends them as one JSON-RPC batch, and only then collects
+the receipts, in one batch request per poll. A lone call on a node that mines at once is sent by
+`eth_sendRawTransactionSync`, which answers with its receipt. Within a batch only each sender's
+own order is kept: calls whose order across senders matters go in separate batches. A
+transaction that fails is reported with the step that sent it; nothing is lost silently, and
+each batch starts from the nonces the node counts.
 
 Who may use it: a replay whose accounts are ape test accounts (their keys are known), on a node
 of its own. ape stays the way contracts are deployed and called interactively.

@@ -1,13 +1,14 @@
 """The FRESCO paper's claims, each judged from a replay's rows, never written by hand.
 
-A claim that one engine is the lowest (or the highest) of all on a metric is judged from 95%
-confidence intervals of the metric's mean over runs (Student's t): it *agrees* when that
-engine's interval lies wholly below (above) every other engine's, it *disagrees* when some
-engine's interval lies wholly on the better side of it (those engines are named), and otherwise
-the runs do *not separate* it from the engines whose intervals overlap its own. One run gives no
-interval, so nothing is separated. A claim whose engine (or measurement) the run lacks is *not
-judged*. The decision-time claim is judged on the sweep's measured
-95th percentiles.
+Every engine of a run meets the same world (the same devices, tasks and availability trace), so
+a claim that one engine is the lowest (or the highest) of all on a metric is judged run by run:
+for each other engine, the 95% confidence interval (Student's t) of the mean of the per-run
+differences. The claim *agrees* when every difference lies wholly on its side of zero, it
+*disagrees* when some engine's difference lies wholly on the other side (those engines are
+named), and otherwise the runs do *not separate* it from the engines whose difference spans
+zero. Fewer than two runs in common give no interval, so nothing is separated. A claim whose
+engine (or measurement) the run lacks is *not judged*. The decision-time claim is judged on the
+sweep's measured 95th percentiles.
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ class Interval:
     mean: float
     low: float
     high: float
-
-    def wholly_below(self, other: Interval) -> bool:
-        return self.high < other.low
 
     def __str__(self) -> str:
         if math.isinf(self.high):
@@ -99,28 +97,59 @@ class Verdict:
     detail: str
 
 
-def judge(claim: Claim, application: str, intervals: dict[str, Interval]) -> Verdict:
-    """`claim` on one application, from every engine's interval of the claim's metric."""
+def paired(own: dict[int, float], other: dict[int, float]) -> Interval:
+    """The mean of `own` minus `other` over the runs both have (by run number), and its 95%
+    interval; no run in common gives an unbounded interval around nothing."""
+    common = sorted(own.keys() & other.keys())
+    if not common:
+        return Interval(math.nan, -math.inf, math.inf)
+    return interval(own[r] - other[r] for r in common)
 
-    def better(a: Interval, b: Interval) -> bool:  # a wholly on the claim's side of b
-        return b.wholly_below(a) if claim.highest else a.wholly_below(b)
 
-    if claim.engine not in intervals:
+def judge(claim: Claim, application: str, values: dict[str, dict[int, float]]) -> Verdict:
+    """`claim` on one application, from every engine's metric by run."""
+    if claim.engine not in values:
         return Verdict(claim.text, application, NOT_JUDGED, f"{claim.engine} was not run")
-    own = intervals[claim.engine]
-    others = {e: i for e, i in intervals.items() if e != claim.engine}
-    if not others:
+    own = values[claim.engine]
+    # The claimed engine minus each other, signed so that below zero is the claim's side.
+    sign = -1.0 if claim.highest else 1.0
+    differences = {
+        e: paired({r: sign * v for r, v in own.items()}, {r: sign * v for r, v in runs.items()})
+        for e, runs in values.items()
+        if e != claim.engine
+    }
+    if not differences:
         return Verdict(claim.text, application, NOT_JUDGED, "no other engine was run")
-    ahead = [e for e, i in others.items() if better(i, own)]
-    level = [e for e, i in others.items() if e not in ahead and not better(own, i)]
-    figures = f"{claim.engine} {own}"
-    if ahead:
-        named = "; ".join(f"{e} {others[e]}" for e in ahead)
-        return Verdict(claim.text, application, DISAGREES, f"{figures}; ahead of it: {named}")
-    if level:
-        named = "; ".join(f"{e} {others[e]}" for e in level)
-        return Verdict(claim.text, application, NOT_SEPARATED, f"{figures}; level with: {named}")
-    return Verdict(claim.text, application, AGREES, f"{figures}; every other engine separated")
+    ahead = [e for e, d in differences.items() if d.low > 0]
+    level = [e for e, d in differences.items() if d.low <= 0 <= d.high]
+    figures = f"{claim.engine} {interval(own.values())}"
+
+    def named(engines: list[str]) -> str:
+        return "; ".join(f"{e} {interval(values[e].values())}" for e in engines)
+
+    def by(engines: list[str]) -> str:  # the differences, as measured (not signed)
+        return "; ".join(f"{e}: {_signed_back(differences[e], sign)}" for e in engines)
+
+    for verdict, engines, relation in (
+        (DISAGREES, ahead, "ahead of it"),
+        (NOT_SEPARATED, level, "level with"),
+    ):
+        if engines:
+            detail = (
+                f"{figures}; {relation}: {named(engines)} "
+                f"(run by run, {claim.engine} minus {by(engines)})"
+            )
+            return Verdict(claim.text, application, verdict, detail)
+    return Verdict(
+        claim.text, application, AGREES, f"{figures}; every other engine separated run by run"
+    )
+
+
+def _signed_back(difference: Interval, sign: float) -> Interval:
+    """A difference judged with `sign` applied, shown as measured."""
+    if sign > 0:
+        return difference
+    return Interval(-difference.mean, -difference.high, -difference.low)
 
 
 def verdicts(rows: list[dict[str, Any]], sweep: list[dict[str, Any]]) -> list[Verdict]:
@@ -132,12 +161,12 @@ def verdicts(rows: list[dict[str, Any]], sweep: list[dict[str, Any]]) -> list[Ve
         for application in claim.applications or applications:
             if application not in applications:
                 continue
-            by_engine: dict[str, list[float]] = {}
+            by_engine: dict[str, dict[int, float]] = {}
             for row in rows:
                 if row["application"] == application:
-                    by_engine.setdefault(row["engine"], []).append(float(row[claim.metric]))
-            intervals = {e: interval(v) for e, v in by_engine.items()}
-            found.append(judge(claim, application, intervals))
+                    runs = by_engine.setdefault(row["engine"], {})
+                    runs[int(row["run"])] = float(row[claim.metric])
+            found.append(judge(claim, application, by_engine))
     found.append(decision_time_verdict(sweep))
     return found
 

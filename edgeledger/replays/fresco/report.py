@@ -160,9 +160,10 @@ def precision(config: FrescoReplayConfig) -> list[str]:
         return ["One run gives no confidence interval: no claim can be separated."]
     spread = reach(config.runs)
     return [
-        f"{config.runs} runs: a mean's 95% interval reaches {spread:.2f} standard deviations of "
-        "one run either side, so two engines of like spread are separated only when their "
-        f"means differ by more than {2 * spread:.2f} of them."
+        f"{config.runs} runs: the engines meet the same world in each run, so two engines are "
+        "compared run by run. Their mean difference is separated from zero when it exceeds "
+        f"{spread:.2f} standard deviations of the per-run differences (the 95% interval's "
+        "reach)."
     ]
 
 

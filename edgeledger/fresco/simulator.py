@@ -236,16 +236,30 @@ class _Device:
     # ------------------------------------------------------------ the device
 
     def run(self) -> Generator[Any, Any, None]:
+        """The applications one after another, each in its slot. Within one, a task starts as
+        soon as every task it waits for (`after`) is done, so independent branches of the DAG
+        run side by side (NaviAR's MAP and GUI): the application's response is its critical
+        path, not the sum of its tasks."""
         world = self.world
+        specs = world.application.tasks
         for index, tasks in enumerate(world.tasks):
             yield self.env.timeout(max(0.0, index * world.slot_s - self.env.now))
             start = self.env.now
             result = ApplicationResult(index, start, 0.0, 0.0, 0.0, 0, 0, 0, [], [])
-            for task in tasks:
-                yield from self._run_task(task, start, result)
+            done: dict[str, Any] = {}
+            for spec, task in zip(specs, tasks, strict=True):  # a topological order
+                waits_for = [done[name] for name in spec.after]
+                done[spec.name] = self.env.process(self._when_ready(waits_for, task, start, result))
+            yield self.env.all_of(list(done.values()))
             result.response_s = self.env.now - start
             self.results.append(result)
             self.link.end_application()
+
+    def _when_ready(
+        self, waits_for: list[Any], task: Task, app_start: float, result: ApplicationResult
+    ) -> Generator[Any, Any, None]:
+        yield self.env.all_of(waits_for)
+        yield from self._run_task(task, app_start, result)
 
     def _run_task(
         self, task: Task, app_start: float, result: ApplicationResult

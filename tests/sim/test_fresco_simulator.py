@@ -106,3 +106,47 @@ def test_simulate__reports_match_remote_attempts_and_battery_matches_energy() ->
     # Every application starts in its slot, one after the other.
     starts = [a.start_s for a in result.applications]
     assert starts == sorted(starts) and starts[0] == 0.0
+
+
+@dataclass
+class WhenDecided(FirstServer):
+    """FirstServer, noting when (into its application) each task was placed."""
+
+    at: dict[str, float] = field(default_factory=dict)
+    deadline_s: float = 0.0
+
+    def decide(self, view: DecisionView) -> Decision:
+        self.at[view.task.name] = round(self.deadline_s - view.deadline_left_s, 12)
+        return super().decide(view)
+
+
+def test_simulate__independent_branches_of_a_dag_run_side_by_side() -> None:
+    """NaviAR's MOTION_COMMAND and RUNTIME_LOCATION both wait for SHORTEST_PATH alone: they
+    are placed at the same moment, and the application takes less than the same tasks made to
+    wait for one another in a chain."""
+    app = built_in("naviar")
+    chained = replace(
+        app,
+        tasks=tuple(
+            replace(t, after=(app.tasks[i - 1].name,) if i else ()) for i, t in enumerate(app.tasks)
+        ),
+    )
+    responses = []
+    for application in (app, chained):
+        world = build_world(application, replace(CONFIG, applications=1, cells=1), 3)
+        always_up = Availability(
+            [np.array([0.0])] * world.infrastructure.size,
+            [np.array([world.horizon_s])] * world.infrastructure.size,
+            world.horizon_s,
+        )
+        engine = WhenDecided(deadline_s=app.deadline_s)
+        (result,) = simulate(
+            replace(world, availability=always_up), engine, LocalReputation(), 5
+        ).applications
+        assert result.failures == 0
+        responses.append(result.response_s)
+        side_by_side = engine.at["MOTION_COMMAND"] == engine.at["RUNTIME_LOCATION"]
+        assert side_by_side == (application is app)
+        assert engine.at["SHORTEST_PATH"] < engine.at["MOTION_COMMAND"]
+
+    assert responses[0] < responses[1]

@@ -21,6 +21,8 @@ from typing import Any, TypeVar, cast
 from edgeledger.errors import EdgeledgerError, first_line
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 # tools/bin/anvil makes a node die with its parent (setpriv --pdeathsig), and Linux means the
@@ -275,6 +277,19 @@ def state_taken_back() -> Iterator[bool]:
     yield snapshot is not None
     if snapshot is not None:
         request("evm_revert", [snapshot])
+
+
+def on_young_chain(run: Callable[[T], R]) -> Callable[[T], R]:
+    """`run`, with the chain taken back afterwards to where it was (`state_taken_back`): for a
+    stage that deploys what it needs (each replay of `make demo`), so that no stage pays for
+    the blocks of the ones before it (a block costs more the longer the chain: BENCHMARKS.md,
+    "Chain throughput")."""
+
+    def taken_back(argument: T) -> R:
+        with state_taken_back():
+            return run(argument)
+
+    return taken_back
 
 
 _fresh_nonces = itertools.count(1 << 32)

@@ -80,19 +80,27 @@ class Deployment:
             ids["ReputationAware"] = REPUTATION_AWARE_POLICY_ID
         return ids
 
-    def addresses(self) -> dict[str, str]:
-        contracts = {"DroneMecRegistry": str(self.registry.address)}
+    def instances(self) -> dict[str, Any]:
+        """Every deployed contract by its name in the record."""
+        contracts = {"DroneMecRegistry": self.registry}
         for policy, instance in self.policies.items():
-            contracts[f"{policy.label}Policy"] = str(instance.address)
+            contracts[f"{policy.label}Policy"] = instance
         if self.reputation_aware_policy is not None:
-            contracts["ReputationAwarePolicy"] = str(self.reputation_aware_policy.address)
+            contracts["ReputationAwarePolicy"] = self.reputation_aware_policy
         if self.reputation is not None:
-            contracts["ReputationManager"] = str(self.reputation.address)
+            contracts["ReputationManager"] = self.reputation
         if self.market is not None:
-            contracts["CollaborationMarket"] = str(self.market.address)
+            contracts["CollaborationMarket"] = self.market
         for name, verifier in self.verifiers.items():
-            contracts[f"{name}Verifier"] = str(verifier.address)
+            contracts[f"{name}Verifier"] = verifier
         return contracts
+
+    def addresses(self) -> dict[str, str]:
+        return {name: str(c.address) for name, c in self.instances().items()}
+
+    def contract_types(self) -> dict[str, str]:
+        """The project's contract type of each recorded name (MCCPolicy is MaxCapacityPolicy)."""
+        return {name: str(c.contract_type.name) for name, c in self.instances().items()}
 
 
 def deploy_dmec(
@@ -280,6 +288,7 @@ def write_record(
         "deployer": deployer,
         "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "contracts": deployment.addresses(),
+        "contract_types": deployment.contract_types(),
         "policies": deployment.policy_ids(),
         "parameters": asdict(deployment.parameters),
     }

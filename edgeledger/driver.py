@@ -40,6 +40,7 @@ RECEIPT_POLL_FIRST_S, RECEIPT_POLL_MAX_S = 0.001, 0.02
 STALL_S = 5.0
 TIP_WEI = 10**9
 READ_INPUTS_KEPT = 256  # encoded reads a driver keeps (a replay reads a few things often)
+SYNC_WAIT_S = 30.0  # how long anvil's eth_sendRawTransactionSync waits for its block
 METHOD_NOT_FOUND = -32601  # JSON-RPC's error code for a method the node does not have
 RPC_BATCH = 500  # requests per JSON-RPC batch: bounded bodies, whatever the calls
 
@@ -212,6 +213,7 @@ class ChainDriver:
         self._read_inputs: dict[str, str] = {}  # a read's encoded input, by what it reads
         self.sent = 0
         self.sent_again = 0  # transactions the node had dropped, sent again (`_receipts`)
+        self._sync = True  # until the node says it has no eth_sendRawTransactionSync
 
     # ------------------------------------------------------------ the batch
 
@@ -259,7 +261,10 @@ class ChainDriver:
             )
             nonces[sender] += 1
         mined_now: dict[str, dict[str, Any]] = {}
-        if len(signed) == 1 and automine.get("result") is True:
+        # The one-request send waits up to anvil's own SYNC_WAIT_S: only where the driver
+        # would wait longer anyway, and while the node has the method.
+        lone = len(signed) == 1 and self._sync and self.timeout_s > SYNC_WAIT_S
+        if lone and automine.get("result") is True:
             answers, mined_now = self._send_and_await(signed[0])
         else:
             answers = self._rpc([("eth_sendRawTransaction", [s.raw]) for s in signed])
@@ -313,6 +318,7 @@ class ChainDriver:
         if answer.get("result"):
             return [{"result": one.tx_hash}], {one.tx_hash: answer["result"]}
         if (answer.get("error") or {}).get("code") == METHOD_NOT_FOUND:
+            self._sync = False
             return self._rpc([("eth_sendRawTransaction", [one.raw])]), {}
         if self._unknown([one]):
             return [answer], {}  # refused: the error says why

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from edgeledger.chain import on_network
+from edgeledger.chain import on_network, on_young_chain
 from edgeledger.cli import out_option
 from edgeledger.deploy import deploy_all
 from edgeledger.errors import exit_on_user_error
@@ -27,27 +27,38 @@ from edgeledger.stages import Stage, code_commit, finished_earlier, run_stages
 
 
 def demo_stages(accounts: list[Any], progress: ProgressCallback) -> list[Stage]:
-    """Every replay at its quick default, in the order `make demo` runs them."""
+    """Every replay at its quick default, in the order `make demo` runs them, each on the chain
+    as the deployment left it (`on_young_chain`)."""
     dmec, blockedge = DmecReplayConfig(), BlockedgeReplayConfig()
     scenario, fresco = ScenarioConfig(), FrescoReplayConfig()
     return [
-        Stage("DMEC", "dmec", dmec, lambda d: run_dmec_replay(accounts, dmec, d, progress)),
+        Stage(
+            "DMEC",
+            "dmec",
+            dmec,
+            on_young_chain(lambda d: run_dmec_replay(accounts, dmec, d, progress)),
+        ),
         Stage(
             "BlockEdge",
             "blockedge",
             blockedge,
-            lambda d: run_blockedge_replay(accounts, blockedge, d, progress),
+            on_young_chain(lambda d: run_blockedge_replay(accounts, blockedge, d, progress)),
         ),
         Stage(
             "one identity",
             "scenario",
             scenario,
-            lambda d: {
-                "share of tasks to bad servers": run_scenario(accounts, scenario, d, progress)
-            },
+            on_young_chain(
+                lambda d: {
+                    "share of tasks to bad servers": run_scenario(accounts, scenario, d, progress)
+                }
+            ),
         ),
         Stage(
-            "FRESCO", "fresco", fresco, lambda d: run_fresco_replay(accounts, fresco, d, progress)
+            "FRESCO",
+            "fresco",
+            fresco,
+            on_young_chain(lambda d: run_fresco_replay(accounts, fresco, d, progress)),
         ),
     ]
 

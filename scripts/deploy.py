@@ -56,20 +56,6 @@ def _account(alias: str | None, is_local: bool) -> Any:
     return account
 
 
-def _publish(deployment: Any) -> None:
-    from ape import networks
-
-    explorer = networks.provider.network.explorer
-    if explorer is None:
-        raise EdgeledgerError(
-            "--publish needs an explorer plugin: `pip install ape-etherscan` and set "
-            "ETHERSCAN_API_KEY"
-        )
-    for name, address in deployment.addresses().items():
-        explorer.publish_contract(address)
-        click.echo(f"  published {name}")
-
-
 @click.command()
 @click.option(
     "--network",
@@ -83,7 +69,6 @@ def _publish(deployment: Any) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace an existing deployments/<chain-id>.json.")
 @click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
-@click.option("--publish", is_flag=True, help="Verify sources on the explorer (ape-etherscan).")
 @click.option(
     "--deployments-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -96,7 +81,6 @@ def cli(
     alias: str | None,
     force: bool,
     yes: bool,
-    publish: bool,
     deployments_dir: Path,
 ) -> None:
     from ape.exceptions import ApeException
@@ -130,6 +114,4 @@ def cli(
             deployer=str(account.address),
             directory=deployments_dir,
         )
-        click.echo(f"recorded in {path}")
-        if publish:
-            _publish(deployment)
+        click.echo(f"recorded in {path}; `ape run verify` publishes the sources")

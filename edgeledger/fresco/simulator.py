@@ -239,7 +239,9 @@ class _Device:
         """The applications one after another, each in its slot. Within one, a task starts as
         soon as every task it waits for (`after`) is done, so independent branches of the DAG
         run side by side (NaviAR's MAP and GUI): the application's response is its critical
-        path, not the sum of its tasks."""
+        path, not the sum of its tasks. Tasks side by side do not compete for the device's
+        processor or radio (as in the FRESCO authors' code, which counts a ready batch's
+        slowest task); each pays its own device energy, idle time included."""
         world = self.world
         specs = world.application.tasks
         for index, tasks in enumerate(world.tasks):
@@ -248,6 +250,7 @@ class _Device:
             result = ApplicationResult(index, start, 0.0, 0.0, 0.0, 0, 0, 0, [], [])
             done: dict[str, Any] = {}
             for spec, task in zip(specs, tasks, strict=True):  # a topological order
+                assert spec.name == task.name, "a world's tasks follow its application's"
                 waits_for = [done[name] for name in spec.after]
                 done[spec.name] = self.env.process(self._when_ready(waits_for, task, start, result))
             yield self.env.all_of(list(done.values()))
@@ -258,7 +261,8 @@ class _Device:
     def _when_ready(
         self, waits_for: list[Any], task: Task, app_start: float, result: ApplicationResult
     ) -> Generator[Any, Any, None]:
-        yield self.env.all_of(waits_for)
+        if waits_for:  # a first task starts at once, before anything else of this instant
+            yield self.env.all_of(waits_for)
         yield from self._run_task(task, app_start, result)
 
     def _run_task(

@@ -239,19 +239,23 @@ def test_a_lone_call__on_a_node_without_the_one_request_send__is_sent_and_awaite
     driver = ChainDriver()
     asked = methods_asked(driver)
     rpc = driver._rpc
+    sync_asked: list[int] = []
 
     def without_sync(requests_: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
         if requests_[0][0] == "eth_sendRawTransactionSync":
+            sync_asked.append(1)
             return [{"id": 0, "error": {"code": -32601, "message": "Method not found"}}]
         return rpc(requests_)
 
     driver._rpc = without_sync  # type: ignore[method-assign]
 
     receipt = driver.call(register(reputation, agent, 0))
+    driver.call(register(reputation, agent, 1))
 
     assert receipt.ok
-    assert reputation.getNodeIndex(synthetic(0)) == 0
+    assert [reputation.getNodeIndex(synthetic(i)) for i in (0, 1)] == [0, 1]
     assert "eth_sendRawTransaction" in asked and "eth_getTransactionReceipt" in asked
+    assert len(sync_asked) == 1  # the node's answer is remembered
 
 
 def test_encoded_input__is_ape_s_encoding_with_accounts_and_contracts_as_addresses(

@@ -9,7 +9,7 @@ import pytest
 from ape import chain
 
 import edgeledger.chain
-from edgeledger.chain import AnvilNode, code_at, state_taken_back
+from edgeledger.chain import AnvilNode, code_at, on_young_chain, state_taken_back
 from edgeledger.deploy import deploy_reputation
 from edgeledger.fresco.applications import built_in
 from edgeledger.fresco.simulator import SimulationConfig, build_world
@@ -30,6 +30,23 @@ def test_what_the_block_deployed_and_sent__is_gone_after_it(agent: Any) -> None:
 
     assert not code_at(contract.address)
     assert (chain.blocks.height, agent.nonce) == (height, nonce)
+
+
+def test_a_stage_on_a_young_chain__returns_its_result_and_leaves_no_block(agent: Any) -> None:
+    """`make demo` runs each replay so (scripts/demo.py): what one deployed is gone before the
+    next starts, and the chain is as short as before it."""
+    height = chain.blocks.height
+
+    def stage(registrations: int) -> Any:
+        contract = deploy_reputation(agent)
+        for i in range(registrations):
+            contract.registerNode(f"0x{i + 1:040x}", sender=agent)
+        return contract
+
+    contract = on_young_chain(stage)(3)
+
+    assert not code_at(contract.address)
+    assert chain.blocks.height == height
 
 
 def test_a_block_that_raises__leaves_its_state_to_look_at(agent: Any) -> None:

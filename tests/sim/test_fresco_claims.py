@@ -182,3 +182,26 @@ def test_only_the_runs_both_engines_have__are_paired() -> None:
 
     assert found.verdict == DISAGREES
     assert "FRESCO minus MINLP: 0.100 [0.100, 0.100]" in found.detail
+
+
+def test_engines_without_a_run_in_common__are_not_separated() -> None:
+    rows = rows_of({"FRESCO": [0.1, 0.1]}) + [
+        {"application": "MobiAR", "engine": "MINLP", "run": r, **dict.fromkeys(METRICS, 0.9)}
+        for r in (5, 6)
+    ]
+
+    found = verdict_of("FRESCO has the best response time", rows)
+
+    assert found.verdict == NOT_SEPARATED
+    assert "FRESCO minus MINLP: no run in common" in found.detail
+
+
+def test_the_most_violations__shows_the_differences_as_measured() -> None:
+    """A claim on the highest judges MDP minus the others above zero; the detail shows the
+    differences with their own sign (MDP below Random here, by 0.2 in every run)."""
+    rows = rows_of({"MDP": [0.1, 0.2, 0.3], "Random": [0.3, 0.4, 0.5]})
+
+    found = verdict_of("MDP has the most QoS violations", rows)
+
+    assert found.verdict == DISAGREES
+    assert "MDP minus Random: -0.200 [-0.200, -0.200]" in found.detail

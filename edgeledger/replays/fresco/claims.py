@@ -32,6 +32,8 @@ class Interval:
     high: float
 
     def __str__(self) -> str:
+        if math.isnan(self.mean):
+            return "no run in common"
         if math.isinf(self.high):
             return f"{_shown(self.mean)} (one run)"
         return f"{_shown(self.mean)} [{_shown(self.low)}, {_shown(self.high)}]"
@@ -121,7 +123,8 @@ def judge(claim: Claim, application: str, values: dict[str, dict[int, float]]) -
     if not differences:
         return Verdict(claim.text, application, NOT_JUDGED, "no other engine was run")
     ahead = [e for e, d in differences.items() if d.low > 0]
-    level = [e for e, d in differences.items() if d.low <= 0 <= d.high]
+    # Not clear of zero on either side; a difference of no run in common (NaN) is level too.
+    level = [e for e, d in differences.items() if not (d.low > 0 or d.high < 0)]
     figures = f"{claim.engine} {interval(own.values())}"
 
     def named(engines: list[str]) -> str:

@@ -21,6 +21,17 @@ def seed_option(default: int) -> Callable[[F], F]:
     )
 
 
+def deployments_dir_option(default: Path) -> Callable[[F], F]:
+    """`--deployments-dir`: where `ape run deploy` records each chain's deployment."""
+    return click.option(
+        "--deployments-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=True,
+        help="Folder of the deployment records (<chain-id>.json).",
+    )
+
+
 def out_option(default: str) -> Callable[[F], F]:
     """`--out`: the folder the run writes its CSVs, plots and summary to."""
     return click.option(

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from edgeledger.chain import connected
+from edgeledger.cli import deployments_dir_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, recorded_address
 from edgeledger.errors import EdgeledgerError, exit_on_user_error
 
@@ -43,12 +44,7 @@ def _address(text: str, what: str) -> str:
     help="An ape network choice where the registry lives (a node URI works too).",
 )
 @click.option("--registry", "registry_text", help="Registry address; default: the recorded one.")
-@click.option(
-    "--deployments-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEPLOYMENTS_DIR,
-    show_default=True,
-)
+@deployments_dir_option(DEPLOYMENTS_DIR)
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 @exit_on_user_error
 def cli(

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from edgeledger.chain import connected
+from edgeledger.cli import deployments_dir_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, check_can_record, deploy_all, write_record
 from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
 
@@ -69,12 +70,7 @@ def _account(alias: str | None, is_local: bool) -> Any:
 )
 @click.option("--force", is_flag=True, help="Replace an existing deployments/<chain-id>.json.")
 @click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
-@click.option(
-    "--deployments-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEPLOYMENTS_DIR,
-    show_default=True,
-)
+@deployments_dir_option(DEPLOYMENTS_DIR)
 @exit_on_user_error
 def cli(
     network_choice: str,

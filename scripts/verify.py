@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from edgeledger.chain import connected
+from edgeledger.cli import deployments_dir_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, record_path, recorded_address
 from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
 from edgeledger.verify import Submission, submission
@@ -133,14 +134,10 @@ def _creation_tx(address: str, explorer: Explorer | None) -> str:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("results/verify"),
     show_default=True,
+    help="Folder for the requests of --dry-run.",
 )
 @click.option("--wait-s", default=300.0, show_default=True, help="How long to await a verdict.")
-@click.option(
-    "--deployments-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEPLOYMENTS_DIR,
-    show_default=True,
-)
+@deployments_dir_option(DEPLOYMENTS_DIR)
 @exit_on_user_error
 def cli(
     network_choice: str,

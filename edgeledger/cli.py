@@ -21,6 +21,13 @@ def seed_option(default: int) -> Callable[[F], F]:
     )
 
 
+def network_choice_option(default: str, help: str) -> Callable[[F], F]:
+    """`--network`, as `network_choice`: an ape network choice, or a node's URI."""
+    return click.option(
+        "--network", "network_choice", default=default, show_default=True, help=help
+    )
+
+
 def deployments_dir_option(default: Path) -> Callable[[F], F]:
     """`--deployments-dir`: where `ape run deploy` records each chain's deployment."""
     return click.option(

@@ -256,20 +256,32 @@ def _load_record(path: Path, remedy: str) -> dict[str, Any]:
     return dict(record)
 
 
-def recorded_address(chain_id: int, contract: str, directory: Path = DEPLOYMENTS_DIR) -> str:
-    """The address `ape run deploy` recorded for `contract` on chain `chain_id`."""
+def recorded(chain_id: int, directory: Path = DEPLOYMENTS_DIR, or_else: str = "") -> dict[str, Any]:
+    """The deployment record of chain `chain_id`, checked to be one and of that chain;
+    `or_else` completes the advice when there is none."""
     path = record_path(chain_id, directory)
     if not path.exists():
         raise EdgeledgerError(
             f"no deployment record for chain {chain_id} in {directory}; run `ape run deploy` "
-            f"on this network first, or give the {contract} address"
+            f"on this network first{or_else}"
         )
-    remedy = "deploy again with `ape run deploy --force`"
-    record = _load_record(path, remedy)
+    record = _load_record(path, REDEPLOY)
     if record["chain_id"] != chain_id:
         raise EdgeledgerError(f"{path} records chain {record['chain_id']}, not {chain_id}")
-    if contract not in (record.get("contracts") or {}):
-        raise EdgeledgerError(f"{path} has no {contract}; {remedy}")
+    if not isinstance(record.get("contracts"), dict):
+        raise EdgeledgerError(f"{path} has no contracts; {REDEPLOY}")
+    return record
+
+
+REDEPLOY = "deploy again with `ape run deploy --force`"
+
+
+def recorded_address(chain_id: int, contract: str, directory: Path = DEPLOYMENTS_DIR) -> str:
+    """The address `ape run deploy` recorded for `contract` on chain `chain_id`."""
+    record = recorded(chain_id, directory, f", or give the {contract} address")
+    if contract not in record["contracts"]:
+        path = record_path(chain_id, directory)
+        raise EdgeledgerError(f"{path} has no {contract}; {REDEPLOY}")
     return str(record["contracts"][contract])
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from edgeledger.chain import connected
-from edgeledger.cli import deployments_dir_option
+from edgeledger.cli import deployments_dir_option, network_choice_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, recorded_address
 from edgeledger.errors import EdgeledgerError, exit_on_user_error
 
@@ -36,12 +36,9 @@ def _address(text: str, what: str) -> str:
 @click.command()
 @click.option("--device", "device_text", help="An IoT device's address.")
 @click.option("--server", "server_text", help="An edge server's address.")
-@click.option(
-    "--network",
-    "network_choice",
-    default="ethereum:local:http://127.0.0.1:8545",
-    show_default=True,
-    help="An ape network choice where the registry lives (a node URI works too).",
+@network_choice_option(
+    "ethereum:local:http://127.0.0.1:8545",
+    "An ape network choice where the registry lives (a node URI works too).",
 )
 @click.option("--registry", "registry_text", help="Registry address; default: the recorded one.")
 @deployments_dir_option(DEPLOYMENTS_DIR)

@@ -8,6 +8,7 @@ FRESCO replay resumes from its finished units. `--fresh` runs everything again."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,36 +32,27 @@ def demo_stages(accounts: list[Any], progress: ProgressCallback) -> list[Stage]:
     as the deployment left it (`on_young_chain`)."""
     dmec, blockedge = DmecReplayConfig(), BlockedgeReplayConfig()
     scenario, fresco = ScenarioConfig(), FrescoReplayConfig()
-    return [
-        Stage(
-            "DMEC",
-            "dmec",
-            dmec,
-            on_young_chain(lambda d: run_dmec_replay(accounts, dmec, d, progress)),
-        ),
+    stages = [
+        Stage("DMEC", "dmec", dmec, lambda d: run_dmec_replay(accounts, dmec, d, progress)),
         Stage(
             "BlockEdge",
             "blockedge",
             blockedge,
-            on_young_chain(lambda d: run_blockedge_replay(accounts, blockedge, d, progress)),
+            lambda d: run_blockedge_replay(accounts, blockedge, d, progress),
         ),
         Stage(
             "one identity",
             "scenario",
             scenario,
-            on_young_chain(
-                lambda d: {
-                    "share of tasks to bad servers": run_scenario(accounts, scenario, d, progress)
-                }
-            ),
+            lambda d: {
+                "share of tasks to bad servers": run_scenario(accounts, scenario, d, progress)
+            },
         ),
         Stage(
-            "FRESCO",
-            "fresco",
-            fresco,
-            on_young_chain(lambda d: run_fresco_replay(accounts, fresco, d, progress)),
+            "FRESCO", "fresco", fresco, lambda d: run_fresco_replay(accounts, fresco, d, progress)
         ),
     ]
+    return [replace(stage, run=on_young_chain(stage.run)) for stage in stages]
 
 
 @click.command()

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from edgeledger.chain import connected
-from edgeledger.cli import deployments_dir_option
+from edgeledger.cli import deployments_dir_option, network_choice_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, check_can_record, deploy_all, write_record
 from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
 
@@ -58,12 +58,9 @@ def _account(alias: str | None, is_local: bool) -> Any:
 
 
 @click.command()
-@click.option(
-    "--network",
-    "network_choice",
-    default="ethereum:local:foundry",
-    show_default=True,
-    help="An ape network choice, e.g. ethereum:sepolia:node or ethereum:local:<URI>.",
+@network_choice_option(
+    "ethereum:local:foundry",
+    "An ape network choice, e.g. ethereum:sepolia:node or ethereum:local:<URI>.",
 )
 @click.option(
     "--account", "alias", help="Account alias (`ape accounts list`); test:N on local chains."

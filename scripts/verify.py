@@ -21,8 +21,8 @@ from typing import Any
 import click
 
 from edgeledger.chain import connected
-from edgeledger.cli import deployments_dir_option
-from edgeledger.deploy import DEPLOYMENTS_DIR, record_path, recorded_address
+from edgeledger.cli import deployments_dir_option, network_choice_option
+from edgeledger.deploy import DEPLOYMENTS_DIR, record_path, recorded
 from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
 from edgeledger.verify import Submission, submission
 
@@ -30,22 +30,12 @@ API_KEY_ENV = "ETHERSCAN_API_KEY"
 VERIFIED = ("Pass - Verified", "Already Verified", "Contract source code already verified")
 
 
-def _recorded_types(chain_id: int, directory: Path) -> dict[str, str]:
+def _recorded_types(record: dict[str, Any], path: Path) -> dict[str, str]:
     """Each recorded contract's name and its contract type in this project."""
     from ape import project
 
-    path = record_path(chain_id, directory)
-    if not path.exists():
-        raise EdgeledgerError(
-            f"no deployment record for chain {chain_id} in {directory}; run `ape run deploy` first"
-        )
-    try:
-        record = json.loads(path.read_text())
-        types = {
-            name: record.get("contract_types", {}).get(name, name) for name in record["contracts"]
-        }
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise EdgeledgerError(f"{path} is not a deployment record") from None
+    kinds = record.get("contract_types") or {}
+    types = {name: str(kinds.get(name, name)) for name in record["contracts"]}
     for name, kind in sorted(types.items()):
         if kind not in project.contracts:
             raise EdgeledgerError(
@@ -119,12 +109,9 @@ def _creation_tx(address: str, explorer: Explorer | None) -> str:
 
 
 @click.command()
-@click.option(
-    "--network",
-    "network_choice",
-    default="ethereum:local:http://127.0.0.1:8545",
-    show_default=True,
-    help="An ape network choice where the deployment lives (a node URI works too).",
+@network_choice_option(
+    "ethereum:local:http://127.0.0.1:8545",
+    "An ape network choice where the deployment lives (a node URI works too).",
 )
 @click.option("--explorer", "explorer_url", help="The explorer's API URL (Etherscan-style).")
 @click.option("--contract", "names", multiple=True, help="Only these contracts (repeatable).")
@@ -154,17 +141,18 @@ def cli(
         from ape import chain
 
         chain_id = chain.chain_id
-        recorded = _recorded_types(chain_id, deployments_dir)
-        unknown = sorted(set(names) - set(recorded))
+        record = recorded(chain_id, deployments_dir)
+        types = _recorded_types(record, record_path(chain_id, deployments_dir))
+        unknown = sorted(set(names) - set(types))
         if unknown:
-            raise EdgeledgerError(f"not in the record: {', '.join(unknown)}; it has {recorded}")
+            raise EdgeledgerError(f"not in the record: {', '.join(unknown)}; it has {list(types)}")
         explorer = Explorer(explorer_url, chain_id, wait_s) if explorer_url else None
         rejected = []
-        for name in names or recorded:
-            address = recorded_address(chain_id, name, deployments_dir)
+        for name in names or types:
+            address = str(record["contracts"][name])
             tx_hash = _creation_tx(address, explorer)
             sent = bytes(chain.provider.web3.eth.get_transaction(tx_hash)["input"])
-            request = submission(recorded[name], sent)
+            request = submission(types[name], sent)
             if dry_run:
                 out.mkdir(parents=True, exist_ok=True)
                 (out / f"{name}.json").write_text(json.dumps(request.form(address), indent=1))

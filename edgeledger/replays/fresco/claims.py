@@ -113,25 +113,26 @@ def judge(claim: Claim, application: str, values: dict[str, dict[int, float]]) -
     if claim.engine not in values:
         return Verdict(claim.text, application, NOT_JUDGED, f"{claim.engine} was not run")
     own = values[claim.engine]
-    # The claimed engine minus each other, signed so that below zero is the claim's side.
-    sign = -1.0 if claim.highest else 1.0
-    differences = {
-        e: paired({r: sign * v for r, v in own.items()}, {r: sign * v for r, v in runs.items()})
-        for e, runs in values.items()
-        if e != claim.engine
-    }
+    differences = {e: paired(own, runs) for e, runs in values.items() if e != claim.engine}
     if not differences:
         return Verdict(claim.text, application, NOT_JUDGED, "no other engine was run")
-    ahead = [e for e, d in differences.items() if d.low > 0]
-    # Not clear of zero on either side; a difference of no run in common (NaN) is level too.
-    level = [e for e, d in differences.items() if not (d.low > 0 or d.high < 0)]
+
+    def on_claim_side(d: Interval) -> bool:  # the claimed engine wholly lower (higher)
+        return d.low > 0 if claim.highest else d.high < 0
+
+    def on_other_side(d: Interval) -> bool:
+        return d.high < 0 if claim.highest else d.low > 0
+
+    ahead = [e for e, d in differences.items() if on_other_side(d)]
+    # Clear of zero on neither side; a difference of no run in common (NaN) is level too.
+    level = [e for e, d in differences.items() if not (on_claim_side(d) or on_other_side(d))]
     figures = f"{claim.engine} {interval(own.values())}"
 
     def named(engines: list[str]) -> str:
         return "; ".join(f"{e} {interval(values[e].values())}" for e in engines)
 
-    def by(engines: list[str]) -> str:  # the differences, as measured (not signed)
-        return "; ".join(f"{e}: {_signed_back(differences[e], sign)}" for e in engines)
+    def by(engines: list[str]) -> str:
+        return "; ".join(f"{e}: {differences[e]}" for e in engines)
 
     for verdict, engines, relation in (
         (DISAGREES, ahead, "ahead of it"),
@@ -146,13 +147,6 @@ def judge(claim: Claim, application: str, values: dict[str, dict[int, float]]) -
     return Verdict(
         claim.text, application, AGREES, f"{figures}; every other engine separated run by run"
     )
-
-
-def _signed_back(difference: Interval, sign: float) -> Interval:
-    """A difference judged with `sign` applied, shown as measured."""
-    if sign > 0:
-        return difference
-    return Interval(-difference.mean, -difference.high, -difference.low)
 
 
 def verdicts(rows: list[dict[str, Any]], sweep: list[dict[str, Any]]) -> list[Verdict]:

@@ -251,6 +251,15 @@ def node_answers() -> bool:
     return True
 
 
+_times_taken_back = [0]  # by state_taken_back, in this process
+
+
+def times_taken_back() -> int:
+    """How many times this process took a chain back (`state_taken_back`): what a count kept
+    from before (the chain driver's next nonces) may have got ahead of."""
+    return _times_taken_back[0]
+
+
 @contextmanager
 def state_taken_back() -> Iterator[bool]:
     """The connected node taken back, after the block, to the state it had before it (anvil's
@@ -277,6 +286,7 @@ def state_taken_back() -> Iterator[bool]:
     yield snapshot is not None
     if snapshot is not None:
         request("evm_revert", [snapshot])
+        _times_taken_back[0] += 1
 
 
 def on_young_chain(run: Callable[[T], R]) -> Callable[[T], R]:

@@ -9,7 +9,9 @@ the receipts, in one batch request per poll. A lone call on a node that mines at
 `eth_sendRawTransactionSync`, which answers with its receipt. Within a batch only each sender's
 own order is kept: calls whose order across senders matters go in separate batches. A
 transaction that fails is reported with the step that sent it; nothing is lost silently, and
-each batch starts from the nonces the node counts.
+each batch starts from the nonces the node counts. A lone call after a batch that succeeded starts
+from the driver's own count, unasked; the node refuses it if that count is stale, and it is sent
+again from the node's.
 
 Who may use it: a replay whose accounts are ape test accounts (their keys are known), on a node
 of its own. ape stays the way contracts are deployed and called interactively.
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from edgeledger.chain import times_taken_back
 from edgeledger.errors import EdgeledgerError
 
 # Enough for any single call of the replays (a 41-node registerNodes takes 1.09 M, a batch of
@@ -197,7 +200,9 @@ def named_error(contract: Any, data: bytes) -> str:
 
 class ChainDriver:
     """Sends batches of calls to the connected node. A batch takes each sender's next nonce
-    from the node, so ape may send between two batches; not during one."""
+    from the node, so ape may send between two batches; not during one. A chain taken back by
+    other means than `state_taken_back` (ape's `chain.restore`) needs a new driver: the count a
+    driver kept could be ahead of it."""
 
     def __init__(self, timeout_s: float = 120.0, stall_s: float = STALL_S) -> None:
         from ape import chain
@@ -214,6 +219,10 @@ class ChainDriver:
         self.sent = 0
         self.sent_again = 0  # transactions the node had dropped, sent again (`_receipts`)
         self._sync = True  # until the node says it has no eth_sendRawTransactionSync
+        # What the last batch learned and left (each sender's next nonce, the fee cap, whether
+        # the node mines at once), for the next lone call: kept only while batches succeed.
+        self._next_nonces: dict[str, int] = {}
+        self._kept: tuple[int, dict[str, Any], int] | None = None  # and times_taken_back()
 
     # ------------------------------------------------------------ the batch
 
@@ -230,17 +239,49 @@ class ChainDriver:
             address = str(call.sender.address)
             if address not in self._keys:
                 self._keys[address] = signing_key(call.sender.private_key)
-        *counts, latest, automine = self._rpc(
-            [("eth_getTransactionCount", [a, "pending"]) for a in senders]
-            + [("eth_getBlockByNumber", ["latest", False]), ("anvil_getAutomine", [])]
+        remembered = len(calls) == 1 and self._remembered(senders)
+        try:
+            return self._sent(calls, senders, remembered)
+        except BaseException:
+            self._forget()
+            raise
+
+    def _remembered(self, senders: list[str]) -> bool:
+        """Whether a lone call may go without asking the node first: the last batch
+        succeeded and left each sender's next nonce. Asking costs a request, a quarter of a
+        lone call (BENCHMARKS.md, "Chain throughput"); a replay that waits for every block sends
+        thousands of them. What was left may be stale (the sender sent through ape since, the
+        base fee rose): the node then refuses the call, which takes nothing, and `_sent` asks
+        and sends again. A chain taken back would leave them ahead of it, and the node would
+        keep the call in its pool for ever: so nothing is kept across `state_taken_back`."""
+        return (
+            self._kept is not None
+            and self._kept[2] == times_taken_back()
+            and all(a in self._next_nonces for a in senders)
         )
-        nonces = {
-            a: int(self._result(c, f"the nonce of {a}"), 16)
-            for a, c in zip(senders, counts, strict=True)
-        }
-        # Twice the base fee now (it rises by at most an eighth a block) and a 1 gwei tip.
-        base = int(self._result(latest, "the latest block").get("baseFeePerGas", "0x0"), 16)
-        max_fee = 2 * base + TIP_WEI
+
+    def _forget(self) -> None:
+        self._next_nonces.clear()
+        self._kept = None
+
+    def _sent(self, calls: Sequence[Call], senders: list[str], remembered: bool) -> list[Receipt]:
+        """`send`'s work: `remembered`, with the nonces and fee cap the last batch left."""
+        if remembered:
+            assert self._kept is not None
+            nonces = {a: self._next_nonces[a] for a in senders}
+            max_fee, automine, _ = self._kept
+        else:
+            *counts, latest, automine = self._rpc(
+                [("eth_getTransactionCount", [a, "pending"]) for a in senders]
+                + [("eth_getBlockByNumber", ["latest", False]), ("anvil_getAutomine", [])]
+            )
+            nonces = {
+                a: int(self._result(c, f"the nonce of {a}"), 16)
+                for a, c in zip(senders, counts, strict=True)
+            }
+            # Twice the base fee now (it rises by at most an eighth a block) and a 1 gwei tip.
+            base = int(self._result(latest, "the latest block").get("baseFeePerGas", "0x0"), 16)
+            max_fee = 2 * base + TIP_WEI
         signed = []
         for i, call in enumerate(calls):
             sender = str(call.sender.address)
@@ -273,6 +314,9 @@ class ChainDriver:
             for i, answer in enumerate(answers)
             if "error" in answer
         }
+        if remembered and refused:  # a lone call, so nothing was taken: ask, and send again
+            self._forget()
+            return self._sent(calls, senders, remembered=False)
         fillers = self._fill_gaps(signed, refused, max_fee) if refused else []
         # Where a gap stayed open, the sender's later transactions wait in the pool: not mined,
         # so not awaited (the failure below names the first refused step).
@@ -304,6 +348,8 @@ class ChainDriver:
                 )
             raise BatchFailed(f"the node refused {step}: {refused[first_refused]}{waiting}", mined)
         self.sent += len(calls)
+        self._next_nonces.update(nonces)
+        self._kept = (max_fee, automine, times_taken_back())
         return mined
 
     def _send_and_await(self, one: Signed) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -43,10 +43,87 @@ def test_a_batch__after_ape_takes_the_node_s_nonce(
     driver = ChainDriver()
     driver.send([register(reputation, agent, 0)])
     reputation.registerNode(server, sender=agent)  # through ape, between two batches
+    asked = methods_asked(driver)
 
     driver.send([register(reputation, agent, 1)])
 
     assert reputation.getNodeIndex(synthetic(1)) == 2
+    # The nonce the first call left was taken by ape: refused, then asked for and sent again.
+    assert asked == [
+        "eth_sendRawTransactionSync",
+        "eth_getTransactionByHash",
+        *PRELUDE,
+        "eth_sendRawTransactionSync",
+    ]
+
+
+def test_lone_calls_after_a_good_one__go_without_asking_the_node_first(
+    reputation: Any, agent: Any
+) -> None:
+    driver = ChainDriver()
+    driver.call(register(reputation, agent, 0))
+    asked = methods_asked(driver)
+
+    for i in range(1, 4):
+        driver.call(register(reputation, agent, i))
+
+    assert asked == ["eth_sendRawTransactionSync"] * 3
+    assert [reputation.getNodeIndex(synthetic(i)) for i in range(4)] == list(range(4))
+
+
+def test_a_lone_call__after_the_base_fee_rose_past_the_kept_cap__is_sent_again_with_a_new_one(
+    reputation: Any, agent: Any, chain: Any
+) -> None:
+    driver = ChainDriver()
+    driver.call(register(reputation, agent, 0))
+    asked = methods_asked(driver)
+    request = chain.provider.make_request
+    base_fee = request("eth_getBlockByNumber", ["latest", False])["baseFeePerGas"]
+    # A block whose base fee is far above the cap the first call left.
+    request("anvil_setNextBlockBaseFeePerGas", [hex(100 * 10**9)])
+    request("evm_mine", [])
+    try:
+        receipt = driver.call(register(reputation, agent, 1))
+    finally:  # anvil keeps the next base fee through the test's snapshot being taken back
+        request("anvil_setNextBlockBaseFeePerGas", [base_fee])
+
+    assert receipt.ok and reputation.getNodeIndex(synthetic(1)) == 1
+    assert asked.count("eth_sendRawTransactionSync") == 2  # refused once, then taken
+    assert "eth_getTransactionCount" in asked
+
+
+def test_a_lone_call__after_the_chain_was_taken_back__asks_the_node_first(
+    reputation: Any, agent: Any
+) -> None:
+    """The count a driver kept would be ahead of a chain taken back: the call would wait in
+    the node's pool for a nonce that never comes."""
+    from edgeledger.chain import state_taken_back
+
+    driver = ChainDriver(timeout_s=40)
+    with state_taken_back() as taken_back:
+        driver.call(register(reputation, agent, 0))
+        driver.call(register(reputation, agent, 1))
+    assert taken_back
+    asked = methods_asked(driver)
+
+    receipt = driver.call(register(reputation, agent, 2))
+
+    assert receipt.ok and reputation.getNodeIndex(synthetic(2)) == 0
+    assert asked == [*PRELUDE, "eth_sendRawTransactionSync"]
+
+
+def test_a_failed_call__leaves_nothing_kept(reputation: Any, agent: Any) -> None:
+    """After a revert the next lone call asks the node again: a failure may leave the
+    driver's count behind the node's."""
+    driver = ChainDriver()
+    driver.call(register(reputation, agent, 0))
+    with pytest.raises(BatchFailed):
+        driver.call(register(reputation, agent, 0))
+    asked = methods_asked(driver)
+
+    driver.call(register(reputation, agent, 1))
+
+    assert asked == [*PRELUDE, "eth_sendRawTransactionSync"]
 
 
 def test_a_revert__names_its_step_and_keeps_what_went_through(reputation: Any, agent: Any) -> None:
@@ -196,6 +273,10 @@ def test_a_transaction_that_stays_unmined__is_named_with_what_the_node_holds(
         request("anvil_dropAllTransactions", [])
         request("evm_setAutomine", [True])
     assert driver.sent_again == 0  # it was in the pool: nothing to send again
+
+
+# What a batch asks the node before it signs: the sender's nonce, the base fee, automine.
+PRELUDE = ["eth_getTransactionCount", "eth_getBlockByNumber", "anvil_getAutomine"]
 
 
 def methods_asked(driver: ChainDriver) -> list[str]:

@@ -39,6 +39,23 @@ def deployments_dir_option(default: Path) -> Callable[[F], F]:
     )
 
 
+def workers_option(help: str) -> Callable[[F], F]:
+    """`--workers`: local processes that take a replay's units as they finish."""
+    return click.option("--workers", type=click.IntRange(min=1), help=help)
+
+
+def ray_option(func: F) -> F:
+    """`--ray`, as `ray_address`: a replay's units as Ray tasks (replays/ray_units.py)."""
+    return click.option(
+        "--ray",
+        "ray_address",
+        metavar="auto|HOST:PORT",
+        help="Run the units as Ray tasks: on a local Ray started for you (auto), or on the "
+        "cluster whose head is at HOST:PORT (run from its head node; see the README). "
+        "Replaces --workers.",
+    )(func)
+
+
 def out_option(default: str) -> Callable[[F], F]:
     """`--out`: the folder the run writes its CSVs, plots and summary to."""
     return click.option(

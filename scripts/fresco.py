@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from edgeledger.chain import on_network
-from edgeledger.cli import counts, out_option, seed_option
+from edgeledger.cli import counts, out_option, ray_option, seed_option, workers_option
 from edgeledger.errors import exit_on_user_error
 from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
@@ -59,14 +59,8 @@ DEFAULT = FrescoReplayConfig()
     type=click.Path(path_type=Path),
     help="An .avt availability trace (e.g. ../shared/data/skype-availability.avt).",
 )
-@click.option("--workers", type=int, help="Processes, each with its own anvil.")
-@click.option(
-    "--ray",
-    "ray_address",
-    metavar="auto|HOST:PORT",
-    help="Run the units as Ray tasks: on a local Ray started for you (auto), or on the cluster "
-    "whose head is at HOST:PORT (run from its head node; see the README). Replaces --workers.",
-)
+@workers_option("Processes, each with its own anvil, each taking the next run.")
+@ray_option
 @click.option("--sweep-sites", help="Site counts for the decision-time sweep, e.g. 10,100,1000.")
 @click.option(
     "--set",

@@ -129,12 +129,14 @@ def in_workers(
     workers: int,
     stage: str,
     progress: ProgressCallback,
+    each: Callable[[Any], None] | None = None,
 ) -> list[Any]:
     """Run `items` (none of them None) in `workers` spawned processes, each taking the next
     item when it is done with one. `work(items, results)` runs in each (a picklable top-level
     function), iterates over the items it is given, and puts one message per item on
-    `results`: its result, or a one-line failure as a str, which stops them all. Returns the
-    results in the order they came."""
+    `results`: its result, or a one-line failure as a str, which stops them all. `each(result)`
+    sees every result here as it comes (to journal it). Returns the results in the order they
+    came."""
     context = spawn_context()
     results, queue = context.Queue(), context.Queue()
     for item in [*items, *[None] * workers]:
@@ -152,6 +154,8 @@ def in_workers(
             for process in processes:
                 process.terminate()
             raise EdgeledgerError(f"a worker of {stage!r} failed: {message}")
+        if each is not None:
+            each(message)
         done.append(message)
         progress(stage, len(done), len(items))
     for process in processes:

@@ -135,6 +135,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "--paper": FLAG,
         "--rounds": value,
         "--requests": value,
+        "--workers": value,
         "--seed": value,
         "--network": networks,
     },

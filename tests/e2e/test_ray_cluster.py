@@ -1,5 +1,6 @@
 """Replays on Ray (edgeledger/replays/ray_units.py). A cluster of the test's own on this machine,
-loopback only: a head and a worker node. FRESCO's units there give the local run's rows; a unit
+loopback only: a head and a worker node. FRESCO's units and BlockEdge's negotiation units there
+give the local run's rows; a unit
 pinned to the worker node runs there; a node lost mid-unit has its unit run again on another
 node, with the same row. The test stops its own cluster, nothing else. Without --ray, nothing
 imports Ray."""
@@ -22,6 +23,8 @@ from ape_cli import ape_run, assert_one_line_refusal
 
 from edgeledger.fresco.simulator import SimulationConfig
 from edgeledger.progress import quiet
+from edgeledger.replays.blockedge.experiment import negotiation_times
+from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
 from edgeledger.replays.fresco.experiment import ray_unit, replay_runs
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs
 from edgeledger.replays.ray_units import LOOPBACK_ONLY_ENV, Finished, on_ray
@@ -172,14 +175,32 @@ def test_ray__a_node_lost_mid_unit_has_its_unit_run_again_elsewhere_with_the_sam
     assert results([done[unit].result]) == results([local_rows[UNITS.index(unit)]])
 
 
+@pytest.mark.slow
+def test_ray__blockedge_s_negotiation_units_on_the_cluster_give_the_local_rows(
+    cluster: Any,
+) -> None:
+    """Units that start an anvil of their own, with a block time, on a Ray worker."""
+    config = BlockedgeReplayConfig(
+        block_times_s=(1.0,), negotiation_requests=2, negotiation_chunk=1
+    )
+    here = negotiation_times(config)
+    on_ray_rows = negotiation_times(replace(config, ray=cluster.address))
+    measured = {"negotiation_s", "blocks"}
+    assert [r["request"] for r in on_ray_rows] == [0, 1]
+    assert [{k: v for k, v in r.items() if k not in measured} for r in on_ray_rows] == [
+        {k: v for k, v in r.items() if k not in measured} for r in here
+    ]
+
+
 def test_ray__nothing_imports_ray_without_the_flag() -> None:
     code = (
-        "import sys, edgeledger.replays.fresco.experiment, edgeledger.replays.ray_units; "
-        "sys.exit('ray' in sys.modules)"
+        "import sys, edgeledger.replays.fresco.experiment, edgeledger.replays.ray_units, "
+        "edgeledger.replays.blockedge.experiment; sys.exit('ray' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
 
 
+@pytest.mark.parametrize("replay", [["fresco", "--runs", "1"], ["blockedge", "--requests", "1"]])
 @pytest.mark.parametrize(
     ("address", "words"),
     [
@@ -187,8 +208,8 @@ def test_ray__nothing_imports_ray_without_the_flag() -> None:
         ("127.0.0.1:1", "no Ray cluster answers at 127.0.0.1:1"),
     ],
 )
-def test_ape_run_fresco__a_bad_ray_address_is_refused_in_one_line(
-    address: str, words: str, tmp_path: Path
+def test_ape_run__a_bad_ray_address_is_refused_in_one_line(
+    replay: list[str], address: str, words: str, tmp_path: Path
 ) -> None:
-    result = ape_run("fresco", "--runs", "1", "--ray", address, "--out", str(tmp_path))
+    result = ape_run(*replay, "--ray", address, "--out", str(tmp_path))
     assert_one_line_refusal(result, words)

@@ -18,6 +18,8 @@ from edgeledger.replays.blockedge.experiment import (
 from edgeledger.replays.blockedge.report import write_report
 from edgeledger.replays.blockedge.settings import PAPER, BlockedgeReplayConfig
 
+UNIT_JOURNAL = "units.jsonl"  # the negotiation's finished units, until every output is written
+
 __all__ = ["PAPER", "BlockedgeReplayConfig", "run_blockedge_replay"]
 
 
@@ -29,7 +31,10 @@ def run_blockedge_replay(
 ) -> dict[str, Any]:
     """Run the three experiments, write CSV, PNG and summary.md to `out_dir`; returns the
     headline: mean negotiation time per block time, and the balance at the largest AP."""
-    negotiation = negotiation_times(accounts, config, progress)
+    journal_path = out_dir / UNIT_JOURNAL
+    negotiation = negotiation_times(config, progress, journal_path)
     market_rows = balance_versus_abnormality(accounts, config, progress)
     efficiency_rows = efficiency_checked_on_chain(accounts, config, progress)
-    return write_report(out_dir, config, negotiation, efficiency_rows, market_rows)
+    headline = write_report(out_dir, config, negotiation, efficiency_rows, market_rows)
+    journal_path.unlink(missing_ok=True)  # every output is written: the next run starts afresh
+    return headline

@@ -9,6 +9,8 @@ local chain for (3)); (2) times real parallel processes and checks the nonce on 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,65 +25,98 @@ from edgeledger.ethereum import ETHER
 from edgeledger.processes import die_with_parent, spawn_context
 from edgeledger.progress import ProgressCallback, quiet
 from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
+from edgeledger.replays.scheduler import run_units
+
+NegotiationUnit = tuple[float, int, int]  # (block time, first request, requests)
 
 
-def negotiation_times(
-    accounts: list[Any], config: BlockedgeReplayConfig, progress: ProgressCallback = quiet
-) -> list[dict[str, Any]]:
-    """Seconds from the request on chain to the winner known (bidding closed), per request.
+def negotiation_units(config: BlockedgeReplayConfig) -> list[NegotiationUnit]:
+    """The negotiation's units: each block time's requests, `negotiation_chunk` at a time, each
+    unit on an anvil of its own (they wait on the clock, so they may run side by side)."""
+    n, chunk = config.negotiation_requests, config.negotiation_chunk
+    return [
+        (block_time, first, min(chunk, n - first))
+        for block_time in config.block_times_s
+        for first in range(0, n, chunk)
+    ]
+
+
+def negotiation_unit(unit: NegotiationUnit) -> list[dict[str, Any]]:
+    """Seconds from the request on chain to the winner known (bidding closed), for each of the
+    unit's requests, on an anvil of its own with the unit's block time.
 
     Three nodes bid in the same block (sent without waiting, as independent nodes would); the
     bidding deadline is three block times after the request is sent, so that it outlives the
     request's block and the bids' block; bidding is closed in the first block past it.
     """
+    block_time, first, count = unit
     rows: list[dict[str, Any]] = []
-    for block_time in config.block_times_s:
-        with anvil_node(block_time_s=block_time) as node, connected(node.network_choice):
-            from ape import chain
+    with anvil_node(block_time_s=block_time) as node, connected(node.network_choice):
+        from ape import accounts as ape_accounts
+        from ape import chain
 
-            market, verifiers = deploy_blockedge(accounts[0])
-            requester = Requester(accounts[1])
-            bidders = accounts[2:5]
-            # The deadline must outlive the request's own block and the bids' block.
-            terms = TaskTerms(ETHER, ETHER, bidding_s=int(np.ceil(3 * block_time)))
-            web3 = chain.provider.web3
-            for i in range(config.negotiation_requests):
-                challenge = keccak(f"negotiation {i}".encode())
-                posted = requester.post(market, verifiers["ProofOfWork"], challenge, terms)
-                request_id = posted.request_id
-                on_chain = time.monotonic()
-                posted_block = chain.blocks.head.number
-                hashes = [
-                    web3.eth.send_transaction(
-                        {
-                            "from": b.address,
-                            "to": market.address,
-                            "value": ETHER,
-                            "gas": 200_000,
-                            "data": market.placeBid.encode_input(request_id, 10 + j, 100),
-                        }
-                    )
-                    for j, b in enumerate(bidders)
-                ]
-                for h in hashes:
-                    mined(h, timeout_s=60)
-                # Close as soon as the next block is past the deadline.
-                while chain.blocks.head.timestamp < posted.bidding_deadline:
-                    time.sleep(block_time / 10)
-                receipt = market.closeBidding(request_id, sender=requester.account)
-                rows.append(
+        accounts = list(ape_accounts.test_accounts)
+        market, verifiers = deploy_blockedge(accounts[0])
+        requester = Requester(accounts[1])
+        bidders = accounts[2:5]
+        # The deadline must outlive the request's own block and the bids' block.
+        terms = TaskTerms(ETHER, ETHER, bidding_s=int(np.ceil(3 * block_time)))
+        web3 = chain.provider.web3
+        for i in range(first, first + count):
+            challenge = keccak(f"negotiation {i}".encode())
+            posted = requester.post(market, verifiers["ProofOfWork"], challenge, terms)
+            request_id = posted.request_id
+            on_chain = time.monotonic()
+            posted_block = chain.blocks.head.number
+            hashes = [
+                web3.eth.send_transaction(
                     {
-                        "block_time_s": block_time,
-                        "request": i,
-                        "negotiation_s": round(time.monotonic() - on_chain, 3),
-                        "blocks": int(receipt.block_number) - posted_block,
-                        "winner": str(receipt.events[0].winner),
+                        "from": b.address,
+                        "to": market.address,
+                        "value": ETHER,
+                        "gas": 200_000,
+                        "data": market.placeBid.encode_input(request_id, 10 + j, 100),
                     }
                 )
-                progress(
-                    f"negotiation, {block_time:g} s blocks", i + 1, config.negotiation_requests
-                )
+                for j, b in enumerate(bidders)
+            ]
+            for h in hashes:
+                mined(h, timeout_s=60)
+            # Close as soon as the next block is past the deadline.
+            while chain.blocks.head.timestamp < posted.bidding_deadline:
+                time.sleep(block_time / 10)
+            receipt = market.closeBidding(request_id, sender=requester.account)
+            rows.append(
+                {
+                    "block_time_s": block_time,
+                    "request": i,
+                    "negotiation_s": round(time.monotonic() - on_chain, 3),
+                    "blocks": int(receipt.block_number) - posted_block,
+                    "winner": str(receipt.events[0].winner),
+                }
+            )
     return rows
+
+
+def negotiation_times(
+    config: BlockedgeReplayConfig,
+    progress: ProgressCallback = quiet,
+    journal_path: Path | None = None,
+) -> list[dict[str, Any]]:
+    """`negotiation_unit` for every unit: here, in `config.workers` processes, or on Ray
+    (`config.ray`); with `journal_path`, finished units are kept there and those it holds
+    skipped."""
+    settings = repr(replace(config, workers=1, ray=None))
+    rows = run_units(
+        negotiation_unit,
+        negotiation_units(config),
+        "negotiation",
+        progress,
+        workers=config.workers,
+        ray=config.ray,
+        journal=None if journal_path is None else (journal_path, settings),
+    )
+    return [row for unit in rows for row in unit]
 
 
 def _search(args: tuple[bytes, int, int, int]) -> tuple[int, int]:

@@ -11,6 +11,9 @@ class BlockedgeReplayConfig:
 
     block_times_s: tuple[float, ...] = (1.0, 2.0)
     negotiation_requests: int = 5
+    # Requests a unit of the negotiation (each unit deploys on an anvil of its own, about five
+    # blocks): ten take about four minutes on 6 s blocks.
+    negotiation_chunk: int = 10
     stakeholder_counts: tuple[int, ...] = (1, 2, 4, 8)
     efficiency_difficulty_bits: int = 16
     efficiency_repetitions: int = 3
@@ -20,6 +23,10 @@ class BlockedgeReplayConfig:
     rounds: int = 20
     round_difficulty_bits: int = 8
     seed: int = 2020
+    # Where the negotiation's units run (no row depends on it): processes here, or Ray at an
+    # address ("auto": a local Ray started for the command).
+    workers: int = 1
+    ray: str | None = None
 
 
 PAPER = BlockedgeReplayConfig(
@@ -30,4 +37,5 @@ PAPER = BlockedgeReplayConfig(
     efficiency_repetitions=10,
     abnormality=(0.0, 0.0025, 0.005, 0.01, 0.02, 0.05),
     rounds=200,
+    workers=4,  # the negotiation's 20 units wait on blocks, not on the two cores
 )

@@ -1,0 +1,48 @@
+"""The BlockEdge negotiation as units (edgeledger/replays/blockedge/experiment.py): each unit on
+an anvil of its own with the unit's block time; in worker processes they give the rows they give
+here (the measured seconds and blocks aside), and a journal that holds them runs none again."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from edgeledger.replays.blockedge.experiment import negotiation_times, negotiation_units
+from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
+
+# One second blocks, two requests, one request a unit: two units.
+CONFIG = BlockedgeReplayConfig(block_times_s=(1.0,), negotiation_requests=2, negotiation_chunk=1)
+MEASURED = {"negotiation_s", "blocks"}
+
+
+def results(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k not in MEASURED} for row in rows]
+
+
+def test_negotiation_units__split_each_block_time_s_requests_in_chunks() -> None:
+    config = replace(
+        CONFIG, block_times_s=(1.0, 2.0), negotiation_requests=25, negotiation_chunk=10
+    )
+    assert negotiation_units(config) == [
+        (1.0, 0, 10),
+        (1.0, 10, 10),
+        (1.0, 20, 5),
+        (2.0, 0, 10),
+        (2.0, 10, 10),
+        (2.0, 20, 5),
+    ]
+
+
+def test_negotiation__in_two_workers_gives_the_rows_of_one_and_resumes(tmp_path: Path) -> None:
+    journal = tmp_path / "units.jsonl"
+    here = negotiation_times(CONFIG)
+    in_workers = negotiation_times(replace(CONFIG, workers=2), journal_path=journal)
+
+    assert [r["request"] for r in here] == [0, 1]
+    assert all(r["negotiation_s"] > 0 and r["blocks"] >= 1 for r in here + in_workers)
+    assert results(in_workers) == results(here)
+    assert len(journal.read_text().splitlines()) == 2
+    # Again, from the journal: the same rows, measured times too, and nothing run.
+    assert negotiation_times(replace(CONFIG, workers=2), journal_path=journal) == in_workers
+    assert len(journal.read_text().splitlines()) == 2

@@ -182,7 +182,7 @@ def _dmec(accounts: list[Any]) -> None:
     from edgeledger.replays.dmec.experiment import gas_versus_tasks
     from edgeledger.replays.dmec.settings import DmecReplayConfig
 
-    gas_versus_tasks(accounts, DmecReplayConfig(task_counts=(50,), repetitions=1))
+    gas_versus_tasks(DmecReplayConfig(task_counts=(50,), repetitions=1))
 
 
 def _fresco(accounts: list[Any]) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from edgeledger.chain import on_network
-from edgeledger.cli import counts, out_option, seed_option
+from edgeledger.cli import counts, out_option, ray_option, seed_option, workers_option
 from edgeledger.errors import exit_on_user_error
 from edgeledger.progress import headline_text, stage_progress, verbose_option
 from edgeledger.replays.dmec import PAPER, DmecReplayConfig, run_dmec_replay
+from edgeledger.replays.ray_units import check_ray_address
 
 
 @click.command()
@@ -20,6 +21,8 @@ from edgeledger.replays.dmec import PAPER, DmecReplayConfig, run_dmec_replay
 @click.option("--repetitions", type=click.IntRange(min=1))
 @click.option("--latency-tasks", type=click.IntRange(min=1))
 @click.option("--block-time", type=click.FloatRange(min=0.1), help="Seconds per block.")
+@workers_option("Processes for the gas experiment's repetitions, each with an anvil of its own.")
+@ray_option
 @seed_option(DmecReplayConfig().seed)
 @out_option("results/dmec")
 @verbose_option
@@ -32,6 +35,8 @@ def cli(
     repetitions: int | None,
     latency_tasks: int | None,
     block_time: float | None,
+    workers: int | None,
+    ray_address: str | None,
     seed: int,
     out: Path,
 ) -> None:
@@ -46,7 +51,11 @@ def cli(
         latency_tasks=latency_tasks or base.latency_tasks,
         block_time_s=block_time or base.block_time_s,
         seed=seed,
+        workers=workers or base.workers,
+        ray=ray_address,
     )
+    if ray_address is not None:
+        check_ray_address(ray_address)  # before the progress bar: one clean line
     with stage_progress() as progress:
         headline = run_dmec_replay(list(accounts.test_accounts), config, out, progress)
     click.echo(f"DMEC results in {out}/: {headline_text(headline)}")

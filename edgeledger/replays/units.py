@@ -23,6 +23,8 @@ from edgeledger.processes import die_with_parent, spawn_context
 from edgeledger.progress import ProgressCallback, show_chain_logs
 from edgeledger.stages import code_fingerprint
 
+# A replay's journal of finished units, in its output folder until every output is written.
+UNIT_JOURNAL = "units.jsonl"
 MAX_NODE_LOSSES = 5  # per unit: a node that keeps dying is reported, not waited for forever
 Row = dict[str, Any]
 
@@ -108,6 +110,16 @@ def process_node() -> list[Any]:
         stack = ExitStack()
         _process_node.extend([stack, list(stack.enter_context(own_node()))])
     return list(_process_node[1])
+
+
+def node_accounts() -> list[Any]:
+    """The test accounts of the chain ape is connected to; in a worker that is connected to
+    none (a process of `in_workers`, a Ray worker), of its process's own node (process_node)."""
+    from ape import accounts, networks
+
+    if networks.active_provider is None:
+        return process_node()
+    return list(accounts.test_accounts)
 
 
 class Pulled:

@@ -128,6 +128,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "--repetitions": value,
         "--latency-tasks": value,
         "--block-time": value,
+        "--workers": value,
         "--seed": value,
         "--network": networks,
     },

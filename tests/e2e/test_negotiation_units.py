@@ -1,6 +1,7 @@
 """The BlockEdge negotiation as units (edgeledger/replays/blockedge/experiment.py): each unit on
-an anvil of its own with the unit's block time; in worker processes they give the rows they give
-here (the measured seconds and blocks aside), and a journal that holds them runs none again."""
+an anvil of its own with the unit's block time; in worker processes they give each request's row
+(the Ray test, tests/e2e/test_ray_cluster.py, compares them with a run here), and a journal that
+holds them runs none again."""
 
 from __future__ import annotations
 
@@ -34,15 +35,18 @@ def test_negotiation_units__split_each_block_time_s_requests_in_chunks() -> None
     ]
 
 
-def test_negotiation__in_two_workers_gives_the_rows_of_one_and_resumes(tmp_path: Path) -> None:
+def test_negotiation__in_two_workers_gives_each_request_s_row_and_resumes(
+    accounts: Any, tmp_path: Path
+) -> None:
     journal = tmp_path / "units.jsonl"
-    here = negotiation_times(CONFIG)
-    in_workers = negotiation_times(replace(CONFIG, workers=2), journal_path=journal)
+    rows = negotiation_times(replace(CONFIG, workers=2), journal_path=journal)
 
-    assert [r["request"] for r in here] == [0, 1]
-    assert all(r["negotiation_s"] > 0 and r["blocks"] >= 1 for r in here + in_workers)
-    assert results(in_workers) == results(here)
+    # The cheapest of the three bids wins (costs 10, 11 and 12, the same capability).
+    assert results(rows) == [
+        {"block_time_s": 1.0, "request": i, "winner": str(accounts[2].address)} for i in (0, 1)
+    ]
+    assert all(r["negotiation_s"] > 0 and r["blocks"] >= 1 for r in rows)
     assert len(journal.read_text().splitlines()) == 2
     # Again, from the journal: the same rows, measured times too, and nothing run.
-    assert negotiation_times(replace(CONFIG, workers=2), journal_path=journal) == in_workers
+    assert negotiation_times(replace(CONFIG, workers=2), journal_path=journal) == rows
     assert len(journal.read_text().splitlines()) == 2

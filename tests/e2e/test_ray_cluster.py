@@ -1,6 +1,6 @@
 """Replays on Ray (edgeledger/replays/ray_units.py). A cluster of the test's own on this machine,
-loopback only: a head and a worker node. FRESCO's units and BlockEdge's negotiation units there
-give the local run's rows; a unit
+loopback only: a head and a worker node. FRESCO's units, BlockEdge's negotiation units and DMEC's
+repetitions there give the local run's rows; a unit
 pinned to the worker node runs there; a node lost mid-unit has its unit run again on another
 node, with the same row. The test stops its own cluster, nothing else. Without --ray, nothing
 imports Ray."""
@@ -25,6 +25,8 @@ from edgeledger.fresco.simulator import SimulationConfig
 from edgeledger.progress import quiet
 from edgeledger.replays.blockedge.experiment import negotiation_times
 from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
+from edgeledger.replays.dmec.experiment import gas_versus_tasks
+from edgeledger.replays.dmec.settings import DmecReplayConfig
 from edgeledger.replays.fresco.experiment import ray_unit, replay_runs
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs
 from edgeledger.replays.ray_units import LOOPBACK_ONLY_ENV, Finished, on_ray
@@ -192,10 +194,20 @@ def test_ray__blockedge_s_negotiation_units_on_the_cluster_give_the_local_rows(
     ]
 
 
+@pytest.mark.slow
+def test_ray__dmec_s_repetitions_on_the_cluster_give_the_local_rows(
+    cluster: Any, accounts: Any
+) -> None:
+    """Units that run on their worker's own anvil, each deploying a world of its own."""
+    config = DmecReplayConfig(task_counts=(1, 3), repetitions=2)
+    assert gas_versus_tasks(replace(config, ray=cluster.address)) == gas_versus_tasks(config)
+
+
 def test_ray__nothing_imports_ray_without_the_flag() -> None:
     code = (
         "import sys, edgeledger.replays.fresco.experiment, edgeledger.replays.ray_units, "
-        "edgeledger.replays.blockedge.experiment; sys.exit('ray' in sys.modules)"
+        "edgeledger.replays.blockedge.experiment, edgeledger.replays.dmec.experiment; "
+        "sys.exit('ray' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
 

@@ -17,8 +17,7 @@ from edgeledger.replays.blockedge.experiment import (
 )
 from edgeledger.replays.blockedge.report import write_report
 from edgeledger.replays.blockedge.settings import PAPER, BlockedgeReplayConfig
-
-UNIT_JOURNAL = "units.jsonl"  # the negotiation's finished units, until every output is written
+from edgeledger.replays.units import UNIT_JOURNAL
 
 __all__ = ["PAPER", "BlockedgeReplayConfig", "run_blockedge_replay"]
 

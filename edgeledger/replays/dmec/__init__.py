@@ -17,6 +17,7 @@ from edgeledger.replays.dmec.experiment import (
 )
 from edgeledger.replays.dmec.report import write_report
 from edgeledger.replays.dmec.settings import PAPER, DmecReplayConfig
+from edgeledger.replays.units import UNIT_JOURNAL
 
 __all__ = ["PAPER", "DmecReplayConfig", "run_dmec_replay"]
 
@@ -26,8 +27,11 @@ def run_dmec_replay(
 ) -> dict[str, Any]:
     """Run the three experiments, write CSV, PNG and summary.md to `out_dir`; returns the
     headline: gas per relayed task of each policy at the largest n."""
-    tasks_rows = gas_versus_tasks(accounts, config, progress)
+    journal_path = out_dir / UNIT_JOURNAL
+    tasks_rows = gas_versus_tasks(config, progress, journal_path)
     servers_rows = gas_versus_servers(accounts, config, progress)
     latency_rows = latency_on_block_time_chain(accounts, config, progress)
     audit_text = audit_example(accounts)
-    return write_report(out_dir, config, tasks_rows, servers_rows, latency_rows, audit_text)
+    headline = write_report(out_dir, config, tasks_rows, servers_rows, latency_rows, audit_text)
+    journal_path.unlink(missing_ok=True)  # every output is written: the next run starts afresh
+    return headline

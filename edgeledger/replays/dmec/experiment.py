@@ -6,12 +6,14 @@ from events. Every figure is read from receipts of real transactions on a local 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edgeledger.chain import anvil_node, connected
+from edgeledger.chain import anvil_node, connected, state_taken_back
 from edgeledger.deploy import Deployment, deploy_dmec
 from edgeledger.dmec.actors import (
     SERVER_AREA_M,
@@ -28,6 +30,8 @@ from edgeledger.driver import Call, ChainDriver
 from edgeledger.ethereum import synthetic_address
 from edgeledger.progress import ProgressCallback, quiet
 from edgeledger.replays.dmec.settings import DmecReplayConfig
+from edgeledger.replays.scheduler import run_units
+from edgeledger.replays.units import node_accounts
 
 
 @dataclass
@@ -147,23 +151,43 @@ def offload_all(world: DmecWorld, devices: list[IoTDevice]) -> list[tuple[Relaye
 
 
 def gas_versus_tasks(
-    accounts: list[Any], config: DmecReplayConfig, progress: ProgressCallback = quiet
+    config: DmecReplayConfig, progress: ProgressCallback = quiet, journal_path: Path | None = None
 ) -> list[dict[str, Any]]:
-    """The paper's experiment: 1 drone, 3 servers, n tasks per policy, repeated.
+    """The paper's experiment: 1 drone, 3 servers, n tasks per policy, repeated; each
+    repetition a unit (`repetition_rows`): here, in `config.workers` processes, or on Ray
+    (`config.ray`); with `journal_path`, finished units are kept there and those it holds
+    skipped."""
+    settings = repr(replace(config, workers=1, ray=None))
+    rows = run_units(
+        partial(repetition_rows, config=config),
+        [(repetition,) for repetition in range(config.repetitions)],
+        "gas vs tasks",
+        progress,
+        workers=config.workers,
+        ray=config.ray,
+        journal=None if journal_path is None else (journal_path, settings),
+    )
+    return [row for unit in rows for row in unit]
 
-    Each repetition relays max(n) tasks one transaction each, every task answered by its
-    server; the cumulative gas of the relays (where the policy runs) is read at every n.
-    """
+
+def repetition_rows(unit: tuple[int], config: DmecReplayConfig) -> list[dict[str, Any]]:
+    """One repetition of the gas experiment, on a world of its own (the same for every
+    repetition: the seed's servers and devices), on the connected chain or, in a worker, on its
+    process's own node; the chain is taken back afterwards.
+
+    It relays max(n) tasks of every device under each policy in turn, one transaction each, every
+    task answered by its server; the cumulative gas of the relays (where the policy runs) is read
+    at every n. Each repetition draws its own tasks."""
+    (repetition,) = unit
     n_max = max(config.task_counts)
     rows: list[dict[str, Any]] = []
-    total = config.repetitions * len(Policy)
-    done = 0
-    world = build_dmec_world(
-        accounts[:5], devices_per_policy=n_max, rng=np.random.default_rng(config.seed)
-    )
-    for repetition in range(config.repetitions):
-        # Each repetition draws its own tasks; the registrations are shared (a device's
-        # storage costs the same for its first task as for any later one).
+    accounts = node_accounts()  # connects a worker to its node first
+    with state_taken_back():
+        world = build_dmec_world(
+            accounts[:5],
+            devices_per_policy=n_max,
+            rng=np.random.default_rng(config.seed),
+        )
         rng = np.random.default_rng([config.seed, repetition])
         for policy in Policy:
             for device in world.devices[policy]:
@@ -183,8 +207,6 @@ def gas_versus_tasks(
                             "result_gas": result_gas,
                         }
                     )
-            done += 1
-            progress("gas vs tasks", done, total)
     return rows
 
 

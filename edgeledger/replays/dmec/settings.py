@@ -16,6 +16,10 @@ class DmecReplayConfig:
     latency_tasks: int = 8
     block_time_s: float = 1.0
     seed: int = 2019
+    # Where the repetitions of the gas experiment run (no row depends on it): processes here,
+    # each with an anvil of its own, or Ray at an address ("auto": a local Ray).
+    workers: int = 1
+    ray: str | None = None
 
 
 PAPER = DmecReplayConfig(

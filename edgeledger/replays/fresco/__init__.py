@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from edgeledger.progress import ProgressCallback, quiet
-from edgeledger.replays.fresco.experiment import UNIT_JOURNAL, replay_runs, unit_journal
+from edgeledger.replays.fresco.experiment import replay_runs, unit_journal
 from edgeledger.replays.fresco.report import write_report
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs
 from edgeledger.replays.fresco.sweeps import block_time_comparison, decision_time_sweep
+from edgeledger.replays.units import UNIT_JOURNAL
 
 __all__ = ["FrescoReplayConfig", "Inputs", "run_fresco_replay"]
 

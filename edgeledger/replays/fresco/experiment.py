@@ -63,7 +63,6 @@ def deploy_for(world: World, agent: Any, reporter: Any) -> tuple[Any, list[str]]
 
 
 Inspect = Callable[[str, RunResult, Any, ReputationClient], None]
-UNIT_JOURNAL = "units.jsonl"  # in the output folder, until every output is written
 UnitKey = tuple[int, str, str]  # (run, application, engine)
 RayUnit = tuple[int, int, str]  # (run, application's index in the inputs, engine)
 

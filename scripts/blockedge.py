@@ -22,8 +22,8 @@ from edgeledger.replays.ray_units import check_ray_address
 @click.option("--rounds", type=click.IntRange(min=1), help="Tasks per (deposit, AP) point.")
 @click.option("--requests", type=click.IntRange(min=1), help="Requests per block time.")
 @workers_option(
-    "Processes for the negotiation's units (ten requests on an anvil of their own each): they "
-    "wait on blocks, so more than the cores help."
+    "Processes for the negotiation's units (ten requests on an anvil of their own each). They "
+    "wait on blocks: two a core is fine; more delay the clients and distort 1 s blocks."
 )
 @ray_option
 @seed_option(BlockedgeReplayConfig().seed)

@@ -9,9 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from edgeledger.errors import EdgeledgerError
 from edgeledger.replays.blockedge.experiment import negotiation_times, negotiation_units
 from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
 
@@ -36,11 +33,6 @@ def test_negotiation_units__split_each_block_time_s_requests_in_chunks() -> None
         (2.0, 10, 10),
         (2.0, 20, 5),
     ]
-
-
-def test_negotiation_units__refuse_block_times_that_are_not_whole_seconds() -> None:
-    with pytest.raises(EdgeledgerError, match=r"whole seconds, not \(1.0, 1.5\)"):
-        negotiation_units(replace(CONFIG, block_times_s=(1.0, 1.5)))
 
 
 def test_negotiation__in_two_workers_gives_each_request_s_row_and_resumes(

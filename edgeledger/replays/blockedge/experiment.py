@@ -21,7 +21,6 @@ from edgeledger.blockedge.market import break_even_abnormality, solve
 from edgeledger.chain import anvil_node, connected, mined
 from edgeledger.deploy import DeployParameters, deploy_blockedge
 from edgeledger.driver import ChainDriver
-from edgeledger.errors import EdgeledgerError
 from edgeledger.ethereum import ETHER
 from edgeledger.processes import die_with_parent, spawn_context
 from edgeledger.progress import ProgressCallback, quiet
@@ -35,11 +34,6 @@ def negotiation_units(config: BlockedgeReplayConfig) -> list[NegotiationUnit]:
     """The negotiation's units: each block time's requests, `negotiation_chunk` at a time, each
     unit on an anvil of its own (they wait on the clock, so they may run side by side)."""
     n, chunk = config.negotiation_requests, config.negotiation_chunk
-    if any(not float(t).is_integer() or t < 1 for t in config.block_times_s):
-        # anvil mines at intervals of whole seconds (evm_setIntervalMining takes an integer).
-        raise EdgeledgerError(
-            f"BlockEdge's block times are whole seconds, not {config.block_times_s}"
-        )
     return [
         (block_time, first, min(chunk, n - first))
         for block_time in config.block_times_s
@@ -54,19 +48,15 @@ def negotiation_unit(unit: NegotiationUnit) -> list[dict[str, Any]]:
     Three nodes bid in the same block (sent without waiting, as independent nodes would); the
     bidding deadline is three block times after the request is sent, so that it outlives the
     request's block and the bids' block; bidding is closed in the first block past it.
-
-    The contracts are deployed while the node mines at once; its blocks come every block time
-    from then on (on 6 s blocks, deploying would take as long as two requests).
     """
     block_time, first, count = unit
     rows: list[dict[str, Any]] = []
-    with anvil_node() as node, connected(node.network_choice):
+    with anvil_node(block_time_s=block_time) as node, connected(node.network_choice):
         from ape import accounts as ape_accounts
         from ape import chain
 
         accounts = list(ape_accounts.test_accounts)
         market, verifiers = deploy_blockedge(accounts[0])
-        chain.provider.make_request("evm_setIntervalMining", [int(block_time)])
         requester = Requester(accounts[1])
         bidders = accounts[2:5]
         # The deadline must outlive the request's own block and the bids' block.

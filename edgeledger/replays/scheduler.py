@@ -10,6 +10,7 @@ tuple of JSON values (it names the unit in the journal)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,30 @@ def run_units(
             finished(item, unit(item))
             progress(stage, n, len(todo))
     return [rows[item] for item in items]
+
+
+def replay_units(
+    unit: Unit,
+    items: list[tuple[Any, ...]],
+    stage: str,
+    progress: ProgressCallback,
+    config: Any,
+    journal_path: Path | None,
+) -> list[Row]:
+    """`run_units` for a replay whose settings `config` (a dataclass) say where its units run
+    (`workers`, `ray`); the journal, if any, is tagged with the rest of `config`: what changes
+    rows. Every unit's rows, in one list."""
+    settings = repr(replace(config, workers=1, ray=None))
+    rows = run_units(
+        unit,
+        items,
+        stage,
+        progress,
+        workers=config.workers,
+        ray=config.ray,
+        journal=None if journal_path is None else (journal_path, settings),
+    )
+    return [row for unit_rows in rows for row in unit_rows]
 
 
 def _item_of(entry: Row) -> tuple[Any, ...]:

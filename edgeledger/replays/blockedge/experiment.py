@@ -9,7 +9,6 @@ local chain for (3)); (2) times real parallel processes and checks the nonce on 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from edgeledger.ethereum import ETHER
 from edgeledger.processes import die_with_parent, spawn_context
 from edgeledger.progress import ProgressCallback, quiet
 from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
-from edgeledger.replays.scheduler import run_units
+from edgeledger.replays.scheduler import replay_units
 
 NegotiationUnit = tuple[float, int, int]  # (block time, first request, requests)
 
@@ -106,17 +105,8 @@ def negotiation_times(
     """`negotiation_unit` for every unit: here, in `config.workers` processes, or on Ray
     (`config.ray`); with `journal_path`, finished units are kept there and those it holds
     skipped."""
-    settings = repr(replace(config, workers=1, ray=None))
-    rows = run_units(
-        negotiation_unit,
-        negotiation_units(config),
-        "negotiation",
-        progress,
-        workers=config.workers,
-        ray=config.ray,
-        journal=None if journal_path is None else (journal_path, settings),
-    )
-    return [row for unit in rows for row in unit]
+    units = negotiation_units(config)
+    return replay_units(negotiation_unit, units, "negotiation", progress, config, journal_path)
 
 
 def _search(args: tuple[bytes, int, int, int]) -> tuple[int, int]:

@@ -6,7 +6,7 @@ from events. Every figure is read from receipts of real transactions on a local 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from edgeledger.driver import Call, ChainDriver
 from edgeledger.ethereum import synthetic_address
 from edgeledger.progress import ProgressCallback, quiet
 from edgeledger.replays.dmec.settings import DmecReplayConfig
-from edgeledger.replays.scheduler import run_units
+from edgeledger.replays.scheduler import replay_units
 from edgeledger.replays.units import node_accounts
 
 
@@ -157,17 +157,9 @@ def gas_versus_tasks(
     repetition a unit (`repetition_rows`): here, in `config.workers` processes, or on Ray
     (`config.ray`); with `journal_path`, finished units are kept there and those it holds
     skipped."""
-    settings = repr(replace(config, workers=1, ray=None))
-    rows = run_units(
-        partial(repetition_rows, config=config),
-        [(repetition,) for repetition in range(config.repetitions)],
-        "gas vs tasks",
-        progress,
-        workers=config.workers,
-        ray=config.ray,
-        journal=None if journal_path is None else (journal_path, settings),
-    )
-    return [row for unit in rows for row in unit]
+    units = [(repetition,) for repetition in range(config.repetitions)]
+    unit = partial(repetition_rows, config=config)
+    return replay_units(unit, units, "gas vs tasks", progress, config, journal_path)
 
 
 def repetition_rows(unit: tuple[int], config: DmecReplayConfig) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from edgeledger.replays.blockedge.experiment import negotiation_times, negotiation_units
 from edgeledger.replays.blockedge.settings import BlockedgeReplayConfig
 
@@ -35,6 +37,7 @@ def test_negotiation_units__split_each_block_time_s_requests_in_chunks() -> None
     ]
 
 
+@pytest.mark.slow  # 15 s of 1 s blocks: `make test-slow`
 def test_negotiation__in_two_workers_gives_each_request_s_row_and_resumes(
     accounts: Any, tmp_path: Path
 ) -> None:

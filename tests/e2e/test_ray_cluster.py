@@ -212,7 +212,14 @@ def test_ray__nothing_imports_ray_without_the_flag() -> None:
     assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
 
 
-@pytest.mark.parametrize("replay", [["fresco", "--runs", "1"], ["blockedge", "--requests", "1"]])
+@pytest.mark.parametrize(
+    "replay",
+    [
+        ["fresco", "--runs", "1"],
+        # The same refusal through the same code: `make test-slow` only, for the time it takes.
+        pytest.param(["blockedge", "--requests", "1"], marks=pytest.mark.slow),
+    ],
+)
 @pytest.mark.parametrize(
     ("address", "words"),
     [

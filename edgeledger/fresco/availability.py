@@ -2,14 +2,17 @@
 loader for the trace's `.avt` format.
 
 A timeline is a node's up intervals normalised to its own lifespan (0..1), as FRESCO does with
-the Skype nodes; a run stretches it over the simulated time range. The synthetic generator
-draws alternating lognormal up and down periods with the medians and spreads measured from the
-trace (the trace's README: up median 4.97 h, sigma 1.55; down median 4.12 h, sigma 1.70; an
-exponential fits the trace worst, so no memoryless on/off model).
+the Skype nodes. A world lays every lifespan over the same number of simulated seconds
+(`SimulationConfig.availability_span_s`), whatever the run's length, so a quick run and a paper
+run face sites that fail as often; a run longer than the span sees the trace again. The
+synthetic generator draws alternating lognormal up and down periods with the medians and
+spreads measured from the trace (the trace's README: up median 4.97 h, sigma 1.55; down median
+4.12 h, sigma 1.70; an exponential fits the trace worst, so no memoryless on/off model).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,12 +111,20 @@ class Availability:
     horizon_s: float
 
     @classmethod
-    def stretched(cls, timelines: list[Timeline], horizon_s: float) -> Availability:
-        return cls(
-            [t.starts * horizon_s for t in timelines],
-            [t.ends * horizon_s for t in timelines],
-            horizon_s,
-        )
+    def laid_out(cls, timelines: list[Timeline], span_s: float, horizon_s: float) -> Availability:
+        """Each timeline over `span_s` seconds, repeated up to `horizon_s` (an up interval
+        across a seam is one interval), cut at the horizon."""
+        copies = max(1, math.ceil(horizon_s / span_s))
+        starts, ends = [], []
+        for timeline in timelines:
+            s = np.concatenate([(timeline.starts + k) * span_s for k in range(copies)])
+            e = np.concatenate([(timeline.ends + k) * span_s for k in range(copies)])
+            apart = s[1:] > e[:-1]
+            s, e = s[np.r_[True, apart]], e[np.r_[apart, True]]
+            inside = s < horizon_s
+            starts.append(s[inside])
+            ends.append(np.minimum(e[inside], horizon_s))
+        return cls(starts, ends, horizon_s)
 
     def up_at(self, t_s: float) -> np.ndarray:
         """Which sites are up at t_s (a boolean per site)."""
@@ -150,6 +161,7 @@ def _inside(starts: np.ndarray, ends: np.ndarray, t_s: float) -> bool:
 def site_availability(
     sites: int,
     always_up: set[int],
+    span_s: float,
     horizon_s: float,
     rng: np.random.Generator,
     trace: list[Timeline] | None = None,
@@ -171,4 +183,4 @@ def site_availability(
         else (next(drawn) if trace is not None else synthetic_timeline(rng))
         for s in range(sites)
     ]
-    return Availability.stretched(timelines, horizon_s)
+    return Availability.laid_out(timelines, span_s, horizon_s)

@@ -4,7 +4,9 @@ are compared, column by column, with those kept in tests/replays/rows/, the colu
 measured times (and whatever follows from them) aside. The DMEC rows' gas columns were rewritten
 once since, when the contracts' packed words got named types (issue 22): the same calls, 300 to
 1,700 gas cheaper each; every other column stayed as it was. The FRESCO metrics gained the 95%
-interval columns of their means (issue 20), the other columns as they were.
+interval columns of their means (issue 20), the other columns as they were; every FRESCO row was
+rewritten once, when the sites' availability got a time scale of its own instead of the run's
+length (issue 20).
 
 Every replay runs in a process of its own on a fresh chain (ape's foundry provider, as `make
 demo`), so what it reads from the chain (prevrandao, nonces, addresses) does not depend on the

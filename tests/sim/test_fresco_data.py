@@ -237,8 +237,8 @@ def test_load_avt__refuses_a_malformed_line_naming_it(
 
 
 def test_availability__up_at_next_down_and_observed_share() -> None:
-    availability = Availability.stretched(
-        [Timeline(np.array([0.0, 0.5]), np.array([0.25, 0.75])), Timeline.always_up()], 8.0
+    availability = Availability.laid_out(
+        [Timeline(np.array([0.0, 0.5]), np.array([0.25, 0.75])), Timeline.always_up()], 8.0, 8.0
     )
     # Site 0 is up during [0, 2) and [4, 6) of an 8 s horizon.
     assert availability.up_at(1.0).tolist() == [True, True]
@@ -251,9 +251,26 @@ def test_availability__up_at_next_down_and_observed_share() -> None:
 
 def test_site_availability__one_distinct_trace_node_per_failing_site() -> None:
     trace = [Timeline(np.array([0.0]), np.array([i / 10])) for i in range(1, 6)]
-    availability = site_availability(4, {3}, 10.0, np.random.default_rng(0), trace)
+    availability = site_availability(4, {3}, 10.0, 10.0, np.random.default_rng(0), trace)
     ends = [float(e[-1]) for e in availability.ends[:3]]
     assert len(set(ends)) == 3  # three different nodes
     assert availability.ends[3].tolist() == [10.0]  # the always-up site
     with pytest.raises(EdgeledgerError, match=r"trace has 5 nodes; this infrastructure needs 9"):
-        site_availability(10, {9}, 10.0, np.random.default_rng(0), trace)
+        site_availability(10, {9}, 10.0, 10.0, np.random.default_rng(0), trace)
+
+
+def test_availability__a_run_longer_than_the_span_sees_the_trace_again() -> None:
+    up_at_both_ends = Timeline(np.array([0.0, 0.5]), np.array([0.25, 1.0]))
+    availability = Availability.laid_out([up_at_both_ends, Timeline.always_up()], 4.0, 10.0)
+    # [2, 4) and the next copy's [4, 5) are one up period; the last copy is cut at 10 s.
+    assert availability.starts[0].tolist() == [0.0, 2.0, 6.0]
+    assert availability.ends[0].tolist() == [1.0, 5.0, 9.0]
+    assert availability.starts[1].tolist() == [0.0] and availability.ends[1].tolist() == [10.0]
+    assert availability.next_down(0, 4.5) == 5.0  # no down event at the seam (4 s)
+
+
+def test_availability__a_run_shorter_than_the_span_sees_its_beginning() -> None:
+    timeline = Timeline(np.array([0.0, 0.5]), np.array([0.25, 0.75]))
+    short = Availability.laid_out([timeline], 8.0, 3.0)
+    assert short.starts[0].tolist() == [0.0] and short.ends[0].tolist() == [2.0]
+    assert short.up_at(2.5).tolist() == [False]

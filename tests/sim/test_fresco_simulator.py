@@ -150,3 +150,18 @@ def test_simulate__independent_branches_of_a_dag_run_side_by_side() -> None:
         assert engine.at["SHORTEST_PATH"] < engine.at["MOTION_COMMAND"]
 
     assert responses[0] < responses[1]
+
+
+def test_build_world__a_quick_run_and_a_long_one_face_the_same_availability() -> None:
+    """The sites' up periods do not depend on how many applications run (issue 20: a quick run
+    saw sites fail ten times as often as a paper run)."""
+    app = built_in("intrasafed")
+    quick = build_world(app, replace(CONFIG, applications=10), 7).availability
+    long = build_world(app, replace(CONFIG, applications=100), 7).availability
+    for site in range(len(quick.starts)):
+        within = long.starts[site] < quick.horizon_s
+        assert quick.starts[site].tolist() == long.starts[site][within].tolist()
+        cut = np.minimum(long.ends[site][within], quick.horizon_s)
+        assert quick.ends[site].tolist() == cut.tolist()
+    spans = [np.diff(np.c_[s, e]).sum() for s, e in zip(long.starts, long.ends, strict=True)]
+    assert min(spans) < long.horizon_s  # some site does fail within the long run

@@ -94,8 +94,13 @@ def resolve_application(name: str) -> Application:
 # that have no flag of their own. Each stays within a factor of RANGE of its default (0 allowed
 # where the default is not needed to divide or pace): a load period of a nanosecond, or
 # applications a thousand deadlines apart, would draw millions of background loads.
-SIMULATION_SETTINGS = ("slot_factor", "load_period_s", "connect_timeout_s")
-ABOVE_ZERO = {"battery_j", "noise_w_per_hz", "slot_factor", "load_period_s"}
+SIMULATION_SETTINGS = (
+    "slot_factor",
+    "load_period_s",
+    "connect_timeout_s",
+    "availability_span_s",
+)
+ABOVE_ZERO = {"battery_j", "noise_w_per_hz", "slot_factor", "load_period_s", "availability_span_s"}
 RANGE = 100.0
 
 

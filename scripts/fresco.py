@@ -20,7 +20,7 @@ from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
 from edgeledger.progress import headline_text, stage_progress, verbose_option
 from edgeledger.replays.fresco import FrescoReplayConfig, Inputs, run_fresco_replay
-from edgeledger.replays.fresco.settings import with_settings
+from edgeledger.replays.fresco.settings import MODELS, with_model, with_settings
 
 DEFAULT = FrescoReplayConfig()
 
@@ -63,6 +63,14 @@ DEFAULT = FrescoReplayConfig()
 @ray_option
 @click.option("--sweep-sites", help="Site counts for the decision-time sweep, e.g. 10,100,1000.")
 @click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default="paper",
+    show_default=True,
+    help="paper: FRESCO's tables and equations as written; authors: what the FRESCO authors' "
+    'code does (README "Two models").',
+)
+@click.option(
     "--set",
     "settings",
     multiple=True,
@@ -95,6 +103,7 @@ def cli(
     workers: int | None,
     ray_address: str | None,
     sweep_sites: str | None,
+    model: str,
     settings: tuple[str, ...],
     seed: int,
     node_wait: float,
@@ -102,7 +111,7 @@ def cli(
 ) -> None:
     from ape import accounts
 
-    config = FrescoReplayConfig.paper() if paper else FrescoReplayConfig()
+    config = with_model(FrescoReplayConfig.paper() if paper else FrescoReplayConfig(), model)
     simulation = config.simulation
     simulation = replace(
         simulation,

@@ -111,11 +111,19 @@ def built_in(name: str) -> Application:
     return load_application(APPLICATIONS_DIR / f"{name}.json")
 
 
-def sample_tasks(application: Application, rng: np.random.Generator) -> list[Task]:
-    """One run of `application`: every task's cycles and data drawn from its type's ranges."""
+# The FRESCO authors' code draws every task's size, whatever its type, from U(0.5, 1)
+# (util.py generate_*: million instructions, and KB in and out).
+UNIFORM_SIZE = TaskType(mcycles=(0.5, 1.0), input_kb=(0.5, 1.0), output_kb=(0.5, 1.0))
+
+
+def sample_tasks(
+    application: Application, rng: np.random.Generator, uniform_sizes: bool = False
+) -> list[Task]:
+    """One run of `application`: every task's cycles and data drawn from its type's ranges
+    (from UNIFORM_SIZE's, whatever the type, when `uniform_sizes`)."""
     tasks = []
     for spec in application.tasks:
-        kind = application.task_types[spec.type]
+        kind = UNIFORM_SIZE if uniform_sizes else application.task_types[spec.type]
         tasks.append(
             Task(
                 name=spec.name,

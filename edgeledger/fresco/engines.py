@@ -226,7 +226,9 @@ class Mdp:
     objective the (negative) reward; policy iteration with discount 0.96.
 
     Reward of offloading to a from s: −objective(a), minus MDP_MOVE when the task leaves the
-    site the last one ran on, if a is up; −MDP_FAILURE (the worst objective) if it is not."""
+    site the last one ran on, if a is up; −MDP_FAILURE (the worst objective) if it is not.
+    Under `sigmoid_mdp_reward` (the authors' code): their sigmoid reward of a if it is up, of
+    the device (where their failed task runs) if not."""
 
     name: str = "MDP"
 
@@ -240,16 +242,32 @@ def offloading_mdp(view: DecisionView) -> tuple[np.ndarray, np.ndarray, int]:
     """MDP's model of a decision: the expected reward of each (state, action), each action's
     probability of success (the site's observed availability), and the current state (the
     site the last task ran on, or the device)."""
-    cost = objective(view.estimate)
     n = len(view.candidates)
     allowed = (view.kind == SiteKind.MOBILE) | view.task.offloadable
     p = view.observed_up_share
-    moved = MDP_MOVE * (1 - np.eye(n))
-    rewards = p[None, :] * (-cost[None, :] - moved) - (1 - p[None, :]) * MDP_FAILURE
+    if view.parameters.sigmoid_mdp_reward:
+        reward = sigmoid_reward(view.estimate)
+        device = reward[view.kind == SiteKind.MOBILE].max()  # a failed task runs there
+        rewards = np.tile(p * reward + (1 - p) * device, (n, 1))
+    else:
+        cost = objective(view.estimate)
+        moved = MDP_MOVE * (1 - np.eye(n))
+        rewards = p[None, :] * (-cost[None, :] - moved) - (1 - p[None, :]) * MDP_FAILURE
     rewards[:, ~allowed] = -10.0  # a task that must stay never leaves
     where = np.flatnonzero(view.candidates == view.previous_site)
     state = int(where[0]) if len(where) else int(np.flatnonzero(view.kind == SiteKind.MOBILE)[0])
     return rewards, p, state
+
+
+def sigmoid_reward(est: Estimate) -> np.ndarray:
+    """The FRESCO authors' MDP reward (models.py overall_task_rwd): 0.34 s(rt) + 0.33 s(ec) +
+    0.33 s(pr) on raw seconds, joules and money, s(x) = 1/(1+e^x), and s(0) counted as 0 (a
+    free local task earns nothing for its price)."""
+
+    def s(x: np.ndarray) -> np.ndarray:
+        return np.where(x == 0, 0.0, 1 / (1 + np.exp(x)))
+
+    return 0.34 * s(est.response_s) + 0.33 * s(est.energy_j) + 0.33 * s(est.price)
 
 
 class QLearning:

@@ -22,14 +22,17 @@ import numpy as np
 import simpy
 
 from edgeledger.errors import EdgeledgerError
-from edgeledger.fresco.applications import Application, Task, sample_tasks
+from edgeledger.fresco.applications import Application, Task, TaskSpec, sample_tasks
 from edgeledger.fresco.availability import Availability, Timeline, site_availability
 from edgeledger.fresco.engines import DecisionView, Engine, timed_decide
 from edgeledger.fresco.models import (
+    AUTHORS_MIPS,
     Load,
     ModelParameters,
     device_energy_j,
+    drawn_round_trip_s,
     price,
+    sample_batch_wait_s,
     sample_wait_s,
     stages,
 )
@@ -99,6 +102,7 @@ def build_world(
     else:
         towers = towers_km[infra_rng.choice(len(towers_km), config.towers, replace=False)]
     infrastructure = build_infrastructure(towers, config.cells, infra_rng)
+    parameters = config.parameters
     slot_s = application.deadline_s * config.slot_factor
     horizon_s = slot_s * config.applications
     availability = site_availability(
@@ -114,7 +118,10 @@ def build_world(
         infrastructure=infrastructure,
         availability=availability,
         application=application,
-        tasks=[sample_tasks(application, task_rng) for _ in range(config.applications)],
+        tasks=[
+            sample_tasks(application, task_rng, parameters.uniform_task_sizes)
+            for _ in range(config.applications)
+        ],
         loads=[Load.draw(infrastructure, load_rng) for _ in range(periods)],
         horizon_s=horizon_s,
         slot_s=slot_s,
@@ -245,23 +252,34 @@ class _Device:
         soon as every task it waits for (`after`) is done, so independent branches of the DAG
         run side by side (NaviAR's MAP and GUI): the application's response is its critical
         path, not the sum of its tasks. Tasks side by side do not compete for the device's
-        processor or radio (as in the FRESCO authors' code, which counts a ready batch's
-        slowest task); each pays its own device energy, idle time included."""
+        processor or radio; each pays its own device energy, idle time included. Under
+        `ready_batches` (the FRESCO authors' code) the tasks whose predecessors are all done
+        go as one batch and the next batch waits for its slowest task."""
         world = self.world
-        specs = world.application.tasks
         for index, tasks in enumerate(world.tasks):
             yield self.env.timeout(max(0.0, index * world.slot_s - self.env.now))
             start = self.env.now
             result = ApplicationResult(index, start, 0.0, 0.0, 0.0, 0, 0, 0, [], [])
-            done: dict[str, Any] = {}
-            for spec, task in zip(specs, tasks, strict=True):  # a topological order
-                assert spec.name == task.name, "a world's tasks follow its application's"
-                waits_for = [done[name] for name in spec.after]
-                done[spec.name] = self.env.process(self._when_ready(waits_for, task, start, result))
-            yield self.env.all_of(list(done.values()))
+            if world.config.parameters.ready_batches:
+                for batch in ready_batches(world.application.tasks, tasks):
+                    yield self.env.all_of(
+                        [self.env.process(self._run_task(t, start, result)) for t in batch]
+                    )
+            else:
+                yield from self._critical_path(tasks, start, result)
             result.response_s = self.env.now - start
             self.results.append(result)
             self.link.end_application()
+
+    def _critical_path(
+        self, tasks: list[Task], start: float, result: ApplicationResult
+    ) -> Generator[Any, Any, None]:
+        done: dict[str, Any] = {}
+        for spec, task in zip(self.world.application.tasks, tasks, strict=True):  # in order
+            assert spec.name == task.name, "a world's tasks follow its application's"
+            waits_for = [done[name] for name in spec.after]
+            done[spec.name] = self.env.process(self._when_ready(waits_for, task, start, result))
+        yield self.env.all_of(list(done.values()))
 
     def _when_ready(
         self, waits_for: list[Any], task: Task, app_start: float, result: ApplicationResult
@@ -305,11 +323,18 @@ class _Device:
                 return
             result.failures += 1
             excluded.add(site)
+            if world.config.parameters.device_after_failure:
+                excluded.update(s for s in range(infrastructure.size) if s != infrastructure.mobile)
 
     def _view(self, task: Task, candidates: np.ndarray, app_start: float) -> DecisionView:
         world, infrastructure = self.world, self.world.infrastructure
         local = infrastructure.kind[candidates] == SiteKind.MOBILE
         observed = world.availability.up_share_until(self.env.now)[candidates]
+        constraint_s = world.time_constraint_s(candidates)
+        deadline_left_s = world.application.deadline_s - (self.env.now - app_start)
+        if world.config.parameters.edge_constraint_everywhere:  # the authors' FRESCO
+            constraint_s = np.full(len(candidates), world.application.time_constraint_s["edge"])
+            deadline_left_s = world.application.deadline_s
         return DecisionView(
             task=task,
             candidates=candidates,
@@ -317,8 +342,8 @@ class _Device:
             load=self.load,
             used_storage_gb=self.used_storage_gb,
             parameters=world.config.parameters,
-            time_constraint_s=world.time_constraint_s(candidates),
-            deadline_left_s=world.application.deadline_s - (self.env.now - app_start),
+            time_constraint_s=constraint_s,
+            deadline_left_s=deadline_left_s,
             battery_left_j=self.battery_left_j,
             up_now=self.up[candidates] | local,
             reputation=np.where(local, SCALE, self.link.scores(candidates)),
@@ -335,13 +360,23 @@ class _Device:
         q = stages(task, np.array([site]), infrastructure, self.load, parameters)
         up_s = sample_wait_s(q.uplink_rho[0], q.uplink_bg_s[0], self.rng) + q.uplink_s[0]
         exec_s = sample_wait_s(q.exec_rho[0], q.exec_bg_s[0], self.rng) + q.exec_s[0]
+        if parameters.authors_queues:
+            exec_s += sample_batch_wait_s(
+                self.load.arrival_per_s[site],
+                self.load.size_rate[site],
+                AUTHORS_MIPS[infrastructure.kind[site]],
+                self.rng,
+            )
         down_s = sample_wait_s(q.downlink_rho[0], q.downlink_bg_s[0], self.rng) + q.downlink_s[0]
         local = bool(q.local[0])
         if local:
             up_s = down_s = 0.0
         else:
-            up_s += q.propagation_s[0] / 2
-            down_s += q.propagation_s[0] / 2
+            round_trip = drawn_round_trip_s(
+                site, self.previous_site, infrastructure, parameters, self.rng
+            )
+            up_s += round_trip / 2
+            down_s += round_trip / 2
         total = up_s + exec_s + down_s
         start = self.env.now
         if not self.up[site] and not local:
@@ -349,7 +384,10 @@ class _Device:
             energy = parameters.uplink_power_w * world.config.connect_timeout_s
             return Attempt(site, False, self.env.now - start, energy, 0.0)
         done = self.env.timeout(total)
-        outcome = yield done | self.went_down[site]
+        # Under checked_at_dispatch (the authors' code) only the site's state when the task is
+        # sent counts.
+        ends = [done] if parameters.checked_at_dispatch else [done, self.went_down[site]]
+        outcome = yield self.env.any_of(ends)
         if done not in outcome:
             yield self.env.timeout(world.config.connect_timeout_s)
             elapsed = self.env.now - start
@@ -368,6 +406,18 @@ class _Device:
         cores = infrastructure.column("cores")[[site]]
         cost = float(price(np.array([exec_s]), kind, cores, task.storage_gb, parameters)[0])
         return Attempt(site, True, total, energy, cost)
+
+
+def ready_batches(specs: tuple[TaskSpec, ...], tasks: list[Task]) -> list[list[Task]]:
+    """The tasks in batches: each batch every task whose predecessors are in earlier ones."""
+    by_name = {task.name: task for task in tasks}
+    done: set[str] = set()
+    batches = []
+    while len(done) < len(specs):
+        batch = [s.name for s in specs if s.name not in done and set(s.after) <= done]
+        batches.append([by_name[name] for name in batch])
+        done.update(batch)
+    return batches
 
 
 def simulate(world: World, engine: Engine, link: ReputationLink, seed: int) -> RunResult:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from edgeledger.chain import anvil_node
 from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
-from edgeledger.replays.fresco.settings import settable
+from edgeledger.replays.fresco.settings import MODELS, settable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -168,6 +168,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "--towers-file": file_or_path,
         "--availability-trace": file_or_path,
         "--sweep-sites": st.one_of(counts, junk),
+        "--model": st.one_of(st.sampled_from(MODELS), junk),
         "--set": st.one_of(
             st.builds("{}={}".format, st.sampled_from(settable()), st.one_of(numbers, junk)),
             junk,

@@ -69,6 +69,7 @@ def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None
         *("--runs", "1", "--applications", "2", "--towers", "6", "--cells", "2"),
         *("--app", "mobiar", "--engine", "FRESCO", "--engine", "MDP"),
         *("--sweep-sites", "10,30", "--set", "battery_j=500", "--out", str(out)),
+        *("--model", "authors"),
     )
     assert result.returncode == 0, result.stderr[-2000:]
     for name in (
@@ -88,6 +89,7 @@ def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None
     assert "MobiAR | FRESCO" in summary and "MobiAR | MDP" in summary
     assert "each engine: 0 mismatches" in summary
     assert "| 4 s |" in summary
+    assert "model `authors`" in summary  # and the settings it changed are not listed:
     assert "Changed from the defaults (--set): battery_j=500." in summary
     # One run gives no interval: the claims are judged, and nothing is separated.
     assert "| FRESCO has the best response time | MobiAR | not separated |" in summary

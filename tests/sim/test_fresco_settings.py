@@ -16,6 +16,7 @@ from edgeledger.replays.fresco.settings import (
     _setting,
     changed_settings,
     settable,
+    switches,
     with_settings,
 )
 
@@ -27,8 +28,8 @@ def test_a_model_parameter_and_a_simulation_setting__are_set_and_named() -> None
 
     assert changed.parameters.battery_j == 500.0
     assert changed.slot_factor == 3.0
-    assert changed_settings(changed) == {"battery_j": 500.0, "slot_factor": 3.0}
-    assert changed_settings(QUICK) == {}
+    assert changed_settings(changed, "paper") == {"battery_j": 500.0, "slot_factor": 3.0}
+    assert changed_settings(QUICK, "paper") == {}
     assert replace(changed, parameters=QUICK.parameters, slot_factor=2.0) == QUICK
 
 
@@ -59,14 +60,18 @@ def test_a_bad_setting__is_one_clear_refusal(assignment: str, refusal: str) -> N
 def test_a_setting__may_go_to_its_bounds() -> None:
     at_bounds = with_settings(QUICK, ["battery_j=10", "slot_factor=200", "edge_premium=0"])
 
-    assert changed_settings(at_bounds) == {"battery_j": 10, "slot_factor": 200, "edge_premium": 0}
+    bounds = {"battery_j": 10, "slot_factor": 200, "edge_premium": 0}
+    assert changed_settings(at_bounds, "paper") == bounds
 
 
 def test_every_settable_name__is_accepted() -> None:
     defaults = {name: _setting(QUICK, name) for name in settable()}
-    changed = with_settings(QUICK, [f"{name}={2 * defaults[name] or 1}" for name in settable()])
+    flipped = {name: f"{1 - defaults[name]:g}" for name in switches()}  # a switch: 1 or 0
+    changed = with_settings(
+        QUICK, [f"{name}={flipped.get(name, 2 * defaults[name] or 1)}" for name in settable()]
+    )
 
-    assert set(changed_settings(changed)) == set(settable())
+    assert set(changed_settings(changed, "paper")) == set(settable())
 
 
 def test_a_setting__changes_what_the_simulation_computes() -> None:

@@ -178,7 +178,7 @@ def _summary(
     resumed: int,
 ) -> str:
     sim = config.simulation
-    changed = changed_settings(sim)
+    changed = changed_settings(sim, config.model)
 
     def pm(row: dict[str, Any], key: str, digits: int) -> str:
         return f"{row[f'{key}_mean']:.{digits}f} ± {row[f'{key}_std']:.{digits}f}"
@@ -220,7 +220,8 @@ def _summary(
         [
             "# FRESCO replay",
             "",
-            f"Code {code_commit()}; {config.runs} runs x {sim.applications} applications in "
+            f'Code {code_commit()}; model `{config.model}` (README "Two models"); '
+            f"{config.runs} runs x {sim.applications} applications in "
             "sequence, "
             f"{sim.towers} towers in {sim.cells} cells (+ cloud + device), seed {config.seed}; "
             f"towers {config.towers_path or 'synthetic'}, availability "

@@ -44,6 +44,7 @@ class FrescoReplayConfig:
     block_time_applications: int = 10
     node_wait_s: float = 60.0  # how long a unit waits for a node that stopped answering
     ray: str | None = None  # units as Ray tasks: "auto" (a local Ray) or a cluster's address
+    model: str = "paper"  # which reading of FRESCO: MODELS (set with `with_model`)
 
     @classmethod
     def paper(cls) -> FrescoReplayConfig:
@@ -74,14 +75,54 @@ class FrescoReplayConfig:
             raise EdgeledgerError("every sweep size must be at least 1 site")
         if self.ray is not None:
             check_ray_address(self.ray)
+        if self.model not in MODELS:
+            raise EdgeledgerError(f"no model {self.model!r}; choose {' or '.join(MODELS)}")
         if not self.node_wait_s >= 0:
             raise EdgeledgerError(f"the node wait must be 0 s or more, not {self.node_wait_s}")
 
 
-def resolve_application(name: str) -> Application:
-    """A built-in application by name, or an application file by path."""
+# The two readings of FRESCO (README "Two models"): `paper`, its tables and equations as
+# written; `authors`, what the FRESCO authors' code does at ea366c3: every departure switch of
+# ModelParameters on, a failed site noticed after 1.5 s (Settings.OFFLOADING_FAILURE_DETECTION_
+# TIME) and their versions of the applications (applications/authors-*.json).
+MODELS = ("paper", "authors")
+AUTHORS_SWITCHES = {
+    "uniform_task_sizes": True,
+    "authors_queues": True,
+    "downlink": False,
+    "edge_round_trip": False,
+    "drawn_cloud_latency": True,
+    "ready_batches": True,
+    "edge_constraint_everywhere": True,
+    "checked_at_dispatch": True,
+    "device_after_failure": True,
+    "sigmoid_mdp_reward": True,
+}
+AUTHORS_FAILURE_DETECTION_S = 1.5
+
+
+def with_model(config: FrescoReplayConfig, model: str) -> FrescoReplayConfig:
+    """`config` under the reading `model` (MODELS); `--set` applies after it."""
+    if model not in MODELS:
+        raise EdgeledgerError(f"--model {model}: choose {' or '.join(MODELS)}")
+    return replace(config, model=model, simulation=_under_model(config.simulation, model))
+
+
+def _under_model(simulation: SimulationConfig, model: str) -> SimulationConfig:
+    if model == "paper":
+        return simulation
+    return replace(
+        simulation,
+        connect_timeout_s=AUTHORS_FAILURE_DETECTION_S,
+        parameters=replace(simulation.parameters, **AUTHORS_SWITCHES),
+    )
+
+
+def resolve_application(name: str, model: str = "paper") -> Application:
+    """A built-in application by name (the authors' version of it under `authors`), or an
+    application file by path."""
     if name.lower() in BUILT_IN:
-        return built_in(name.lower())
+        return built_in(name.lower() if model == "paper" else f"{model}-{name.lower()}")
     path = Path(name)
     if not path.exists():
         raise EdgeledgerError(
@@ -102,6 +143,12 @@ SIMULATION_SETTINGS = (
 )
 ABOVE_ZERO = {"battery_j", "noise_w_per_hz", "slot_factor", "load_period_s", "availability_span_s"}
 RANGE = 100.0
+SWITCH_VALUES = {"1": True, "on": True, "true": True, "0": False, "off": False, "false": False}
+
+
+def switches() -> list[str]:
+    """The settings that are switches (1 or 0): the departures of the authors' reading."""
+    return [f.name for f in fields(ModelParameters) if isinstance(f.default, bool)]
 
 
 def settable() -> list[str]:
@@ -110,7 +157,8 @@ def settable() -> list[str]:
 
 def with_settings(simulation: SimulationConfig, assignments: Iterable[str]) -> SimulationConfig:
     """`simulation` with each `name=value` of `assignments` applied: a model parameter or one of
-    SIMULATION_SETTINGS, a number within a factor of RANGE of its default."""
+    SIMULATION_SETTINGS, a number within a factor of RANGE of its default, or a switch of
+    ModelParameters (1 or 0)."""
     model: dict[str, Any] = {}
     own: dict[str, Any] = {}
     for assignment in assignments:
@@ -122,6 +170,11 @@ def with_settings(simulation: SimulationConfig, assignments: Iterable[str]) -> S
             raise EdgeledgerError(
                 f"--set {name}: no such setting; the settings are {', '.join(settable())}"
             )
+        if name in switches():
+            if text.strip().lower() not in SWITCH_VALUES:
+                raise EdgeledgerError(f"--set {name}: {text!r} is not a switch (1 or 0)")
+            model[name] = SWITCH_VALUES[text.strip().lower()]
+            continue
         default = _setting(SimulationConfig(), name)
         low, high = (default / RANGE if name in ABOVE_ZERO else 0.0), default * RANGE
         try:
@@ -137,9 +190,10 @@ def with_settings(simulation: SimulationConfig, assignments: Iterable[str]) -> S
     return replace(simulation, **own, parameters=replace(simulation.parameters, **model))
 
 
-def changed_settings(simulation: SimulationConfig) -> dict[str, float]:
-    """The settable numbers of `simulation` that differ from their defaults (`--set`)."""
-    default = SimulationConfig()
+def changed_settings(simulation: SimulationConfig, model: str) -> dict[str, float]:
+    """The settable numbers of `simulation` that differ from their defaults under `model`
+    (`--set`)."""
+    default = _under_model(SimulationConfig(), model)
     return {
         name: value
         for name in settable()
@@ -163,7 +217,7 @@ class Inputs:
     @classmethod
     def load(cls, config: FrescoReplayConfig) -> Inputs:
         return cls(
-            [resolve_application(name) for name in config.applications],
+            [resolve_application(name, config.model) for name in config.applications],
             None if config.towers_path is None else load_towers(config.towers_path),
             None if config.trace_path is None else load_avt(config.trace_path),
         )

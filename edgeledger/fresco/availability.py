@@ -109,6 +109,7 @@ class Availability:
     starts: list[np.ndarray]
     ends: list[np.ndarray]
     horizon_s: float
+    lifespan_share: np.ndarray | None = None  # each site's up share over its whole timeline
 
     @classmethod
     def laid_out(cls, timelines: list[Timeline], span_s: float, horizon_s: float) -> Availability:
@@ -124,7 +125,7 @@ class Availability:
             inside = s < horizon_s
             starts.append(s[inside])
             ends.append(np.minimum(e[inside], horizon_s))
-        return cls(starts, ends, horizon_s)
+        return cls(starts, ends, horizon_s, np.array([t.up_share for t in timelines]))
 
     def up_at(self, t_s: float) -> np.ndarray:
         """Which sites are up at t_s (a boolean per site)."""

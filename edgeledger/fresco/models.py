@@ -46,6 +46,7 @@ class ModelParameters:
     edge_constraint_everywhere: bool = False  # FRESCO/MINLP: the edge constraint, whole deadline
     checked_at_dispatch: bool = False  # a site up when a task is sent does not fail during it
     device_after_failure: bool = False  # after a failed attempt the task runs on the device
+    known_availability: bool = False  # engines know each site's up share over its whole trace
     sigmoid_mdp_reward: bool = False  # MDP: 0.34 s(rt) + 0.33 s(ec) + 0.33 s(pr), s(x) = 1/(1+e^x)
 
 

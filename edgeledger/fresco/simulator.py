@@ -330,6 +330,9 @@ class _Device:
         world, infrastructure = self.world, self.world.infrastructure
         local = infrastructure.kind[candidates] == SiteKind.MOBILE
         observed = world.availability.up_share_until(self.env.now)[candidates]
+        lifespan = world.availability.lifespan_share
+        if world.config.parameters.known_availability and lifespan is not None:
+            observed = lifespan[candidates]  # the authors' OffloadingSite.get_avail
         constraint_s = world.time_constraint_s(candidates)
         deadline_left_s = world.application.deadline_s - (self.env.now - app_start)
         if world.config.parameters.edge_constraint_everywhere:  # the authors' FRESCO

@@ -38,12 +38,21 @@ from edgeledger.fresco.simulator import (
     simulate,
 )
 from edgeledger.fresco.sites import SiteKind
+from edgeledger.replays.fresco.ablation import (
+    ENGINES,
+    ablation_unit,
+    departure_effects,
+    variants,
+)
 from edgeledger.replays.fresco.settings import (
     AUTHORS_FAILURE_DETECTION_S,
     AUTHORS_SWITCHES,
+    DEPARTURES,
     FrescoReplayConfig,
     Inputs,
     changed_settings,
+    switches,
+    with_departure,
     with_model,
     with_settings,
 )
@@ -309,3 +318,68 @@ def test_load_draw__the_paper_reading_keeps_the_device_free_of_background_work()
     task = world.tasks[0][0]
     mobile = np.array([world.infrastructure.mobile])
     assert stages(task, mobile, world.infrastructure, load, PAPER).exec_rho[0] == 0.0
+
+
+def test_departures__name_every_difference_between_the_two_readings() -> None:
+    names = [d.name for d in DEPARTURES]
+    assert sorted(names) == sorted([*switches(), "connect_timeout_s", "applications"])
+    paper = with_model(FrescoReplayConfig(), "paper")
+    every = paper
+    for name in names:
+        every = with_departure(every, name, authors=True)
+    assert every == with_model(FrescoReplayConfig(), "authors")
+    for name, variant in variants(FrescoReplayConfig()).items():
+        model, _, departure = name.partition(" ")
+        base = with_model(FrescoReplayConfig(), model)
+        assert (variant == base) == (not departure)
+
+
+def test_departure_effects__paired_run_by_run() -> None:
+    """paper + d is 10 ms slower than paper in every run, whatever the runs' spread: the
+    effect is exactly +10 ms; authors - d equals authors: no effect."""
+    rows = []
+    for run, level in enumerate((0.1, 0.3, 0.2)):
+        for variant in variants(FrescoReplayConfig()):
+            slower = variant == "paper + downlink"
+            for engine in ENGINES:
+                rows.append(
+                    {
+                        "variant": variant,
+                        "application": "MobiAR",
+                        "engine": engine,
+                        "run": run,
+                        "response_s": level + (0.01 if slower else 0.0),
+                    }
+                )
+    effects = departure_effects(rows)
+    added = effects[("downlink", "added", "MobiAR", "FRESCO")]
+    assert (added.mean, added.low, added.high) == pytest.approx((0.01, 0.01, 0.01))
+    assert effects[("downlink", "removed", "MobiAR", "FRESCO")].mean == 0.0
+    assert effects[("ready_batches", "added", "MobiAR", "MDP")].mean == 0.0
+
+
+def test_ablation_unit__a_row_per_engine_the_same_for_the_same_seed() -> None:
+    config = replace(FrescoReplayConfig(), simulation=replace(CONFIG, applications=3), runs=1)
+    first = ablation_unit(config, ("authors - downlink", 1, 0))
+    assert [r["engine"] for r in first] == list(ENGINES)
+    assert {r["application"] for r in first} == {"MobiAR"}
+    assert first == ablation_unit(config, ("authors - downlink", 1, 0))
+    assert first != ablation_unit(config, ("authors", 1, 0))
+
+
+def test_known_availability__engines_see_each_sites_share_of_its_whole_trace() -> None:
+    for switch in (False, True):
+        parameters = replace(PAPER, known_availability=switch)
+        world = build_world(built_in("mobiar"), replace(CONFIG, parameters=parameters), 6)
+        engine = Device()
+        simulate(world, engine, LocalReputation(), 1)
+        first = engine.views[0]
+        shares = world.availability.lifespan_share
+        assert shares is not None and 0 < shares.min() < 1  # some site is down at times
+        remote = first.kind != SiteKind.MOBILE
+        seen = first.observed_up_share[remote]
+        if switch:
+            assert seen.tolist() == shares[first.candidates[remote]].tolist()
+        else:  # what the device saw in the first milliseconds: each site up or down so far
+            assert set(seen.tolist()) <= {0.0, 1.0}
+            assert seen.tolist() != shares[first.candidates[remote]].tolist()

@@ -96,9 +96,98 @@ AUTHORS_SWITCHES = {
     "edge_constraint_everywhere": True,
     "checked_at_dispatch": True,
     "device_after_failure": True,
+    "known_availability": True,
     "sigmoid_mdp_reward": True,
 }
 AUTHORS_FAILURE_DETECTION_S = 1.5
+
+
+@dataclass(frozen=True)
+class Departure:
+    """One way the authors' code reads FRESCO otherwise: a switch of ModelParameters,
+    `connect_timeout_s`, or `applications` (their versions of the application files)."""
+
+    name: str
+    paper: str
+    authors: str
+
+
+DEPARTURES = (
+    Departure(
+        "uniform_task_sizes",
+        "Table III's cycles and data per task type",
+        "U(0.5, 1) M cycles and KB for every task (util.py generate_*)",
+    ),
+    Departure(
+        "authors_queues",
+        "M/M/1 queues; background work on servers only (λ 10-20/s)",
+        "the background work since the last task and left behind it, at the site's MIPS, "
+        "the device included (edge_queue.py)",
+    ),
+    Departure("downlink", "uplink, execution, downlink", "no downlink (del_lat commented out)"),
+    Departure(
+        "edge_round_trip", "8 ms to an edge site (ED 4 ms)", "none (topology.json never read)"
+    ),
+    Departure(
+        "drawn_cloud_latency",
+        "60 ms round trip to the cloud",
+        "15 + N(200, 33.5) ms to or from the cloud (Util.get_lat)",
+    ),
+    Departure(
+        "ready_batches",
+        "the DAG's critical path",
+        "the sum over ready batches of each one's slowest task",
+    ),
+    Departure(
+        "edge_constraint_everywhere",
+        "each site class's time constraint; the deadline left",
+        "the edge constraint for every candidate; the whole deadline",
+    ),
+    Departure(
+        "checked_at_dispatch",
+        "a site may fail during a task",
+        "a site is checked once, when the task is sent",
+    ),
+    Departure(
+        "device_after_failure",
+        "Algorithm 1: drop the failed site, decide again",
+        "the task runs on the device",
+    ),
+    Departure(
+        "known_availability",
+        "MDP sees the sites' availability observed so far",
+        "each site's up share over its whole trace (OffloadingSite.get_avail)",
+    ),
+    Departure(
+        "sigmoid_mdp_reward",
+        "MDP's reward: minus the objective",
+        "0.34 σ(rt) + 0.33 σ(ec) + 0.33 σ(pr) on raw units",
+    ),
+    Departure(
+        "connect_timeout_s",
+        "a failed site noticed after 20 ms",
+        "after 1.5 s (OFFLOADING_FAILURE_DETECTION_TIME)",
+    ),
+    Departure(
+        "applications",
+        "Tables IV-VI",
+        "Intrasafed's UPLOAD local beside LOAD_MODEL; MobiAR 450 ms; NaviAR one chain, edge 375 ms",
+    ),
+)
+
+
+def with_departure(config: FrescoReplayConfig, name: str, authors: bool) -> FrescoReplayConfig:
+    """`config` with the departure `name` read as the authors' code does (`authors`) or as the
+    paper does, everything else as it was."""
+    simulation = config.simulation
+    if name == "applications":
+        return replace(config, model="authors" if authors else "paper")
+    if name == "connect_timeout_s":
+        timeout = AUTHORS_FAILURE_DETECTION_S if authors else SimulationConfig().connect_timeout_s
+        return replace(config, simulation=replace(simulation, connect_timeout_s=timeout))
+    value = AUTHORS_SWITCHES[name] if authors else not AUTHORS_SWITCHES[name]
+    parameters = replace(simulation.parameters, **{name: value})
+    return replace(config, simulation=replace(simulation, parameters=parameters))
 
 
 def with_model(config: FrescoReplayConfig, model: str) -> FrescoReplayConfig:

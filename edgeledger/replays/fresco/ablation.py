@@ -36,6 +36,7 @@ from edgeledger.reports import markdown_table, new_figure, save_figure, write_cs
 from edgeledger.stages import code_commit
 
 ENGINES = ("FRESCO", "MDP")
+MDP_ONLY = ("known_availability", "sigmoid_mdp_reward")  # what only MDP's decisions read
 PAPER, AUTHORS = "paper", "authors"
 
 
@@ -159,17 +160,13 @@ def _table(
     ]
     table = []
     for departure in DEPARTURES:
-        for engine in ENGINES:
-            cells = [
-                f"{_ms(effects[(departure.name, 'added', app, engine)])} / "
-                f"{_ms(effects[(departure.name, 'removed', app, engine)])}"
-                for app in applications
-            ]
-            if engine == "MDP" and departure.name != "sigmoid_mdp_reward":
-                continue  # MDP's rows would repeat FRESCO's story but for its own reward
-            table.append(
-                [f"`{departure.name}`", departure.paper, departure.authors, engine, *cells]
-            )
+        engine = "MDP" if departure.name in MDP_ONLY else "FRESCO"
+        cells = [
+            f"{_ms(effects[(departure.name, 'added', app, engine)])} / "
+            f"{_ms(effects[(departure.name, 'removed', app, engine)])}"
+            for app in applications
+        ]
+        table.append([f"`{departure.name}`", departure.paper, departure.authors, engine, *cells])
     return "\n".join(
         [
             f"Code {code_commit()}; seed {config.seed}; {config.runs} runs x "

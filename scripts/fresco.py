@@ -15,16 +15,17 @@ import click
 
 from edgeledger.chain import on_network
 from edgeledger.cli import counts, out_option, ray_option, seed_option, workers_option
-from edgeledger.errors import exit_on_user_error
+from edgeledger.errors import EdgeledgerError, exit_on_user_error
 from edgeledger.fresco.applications import BUILT_IN
 from edgeledger.fresco.engines import ENGINE_NAMES
 from edgeledger.progress import headline_text, stage_progress, verbose_option
 from edgeledger.replays.fresco import FrescoReplayConfig, Inputs, run_fresco_replay
 from edgeledger.replays.fresco.ablation import run_ablation
+from edgeledger.replays.fresco.sensitivity import run_sensitivity
 from edgeledger.replays.fresco.settings import MODELS, with_model, with_settings
 
 DEFAULT = FrescoReplayConfig()
-ABLATION_RUNS, ABLATION_APPLICATIONS = 10, 20
+SWEEP_RUNS, SWEEP_APPLICATIONS = 10, 20  # --ablation and --sensitivity
 
 
 @click.command()
@@ -79,6 +80,12 @@ ABLATION_RUNS, ABLATION_APPLICATIONS = 10, 20
     "and MDP's mean response (ablation.csv/md/png; 10 runs x 20 applications unless given).",
 )
 @click.option(
+    "--sensitivity",
+    is_flag=True,
+    help="Instead of the replay: FRESCO against its weights (α, β, γ over the simplex, step "
+    "0.2) and k (sensitivity.csv/md/png; 10 runs x 20 applications unless given).",
+)
+@click.option(
     "--set",
     "settings",
     multiple=True,
@@ -113,6 +120,7 @@ def cli(
     sweep_sites: str | None,
     model: str,
     ablation: bool,
+    sensitivity: bool,
     settings: tuple[str, ...],
     seed: int,
     node_wait: float,
@@ -122,8 +130,10 @@ def cli(
 
     config = with_model(FrescoReplayConfig.paper() if paper else FrescoReplayConfig(), model)
     simulation = config.simulation
-    if ablation:  # its own quick sizes: 26 variants of every run
-        runs, applications = runs or ABLATION_RUNS, applications or ABLATION_APPLICATIONS
+    if ablation and sensitivity:
+        raise EdgeledgerError("--ablation and --sensitivity are two runs: choose one")
+    if ablation or sensitivity:  # their own quick sizes: tens of variants of every run
+        runs, applications = runs or SWEEP_RUNS, applications or SWEEP_APPLICATIONS
     simulation = replace(
         simulation,
         applications=applications if applications is not None else simulation.applications,
@@ -148,10 +158,11 @@ def cli(
     # Before the progress bar: a refusal is one clean line.
     config.check()
     inputs = Inputs.load(config)
-    if ablation:
+    if ablation or sensitivity:
+        sweep, name = (run_ablation, "ablation") if ablation else (run_sensitivity, "sensitivity")
         with stage_progress() as progress:
-            run_ablation(config, out, progress)
-        click.echo(f"FRESCO ablation in {out}/ablation.md (ablation.csv, ablation.png)")
+            sweep(config, out, progress)
+        click.echo(f"FRESCO {name} in {out}/{name}.md ({name}.csv, {name}.png)")
         return
     with stage_progress() as progress:
         headline = run_fresco_replay(list(accounts.test_accounts), config, out, progress, inputs)

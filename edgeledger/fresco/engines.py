@@ -30,12 +30,10 @@ from edgeledger.fresco.reputation import kth_highest
 from edgeledger.fresco.sites import Infrastructure, SiteKind
 from edgeledger.fresco.smt import SmtChooser
 
-ALPHA, BETA, GAMMA = 0.5, 0.4, 0.1  # response time, energy, price (Table VII)
-REPUTATION_RANK = 5  # k: the threshold is the k-th highest score among the candidates
+SQ_EDGE_TOP = 5  # SQ EDGE's shortlist: the most reputable edge sites
 SHORTLIST = 8  # feasible sites Z3 chooses among (the best by objective after the numpy filter)
 MDP_DISCOUNT = 0.96
 MDP_MOVE = 0.05  # leaving the last task's site: its data moves along
-MDP_FAILURE = ALPHA + BETA + GAMMA  # a failed attempt weighs as the worst site
 # Q-learning: sweeps over every (state, action) pair, each with one sampled move; the step size
 # of a pair's n-th update is n^-Q_STEP_DECAY (in (0.5, 1]: the stochastic-approximation
 # conditions under which tabular Q-learning converges to the optimal values).
@@ -95,12 +93,17 @@ class Engine(Protocol):
 # ---------------------------------------------------------------- the model FRESCO solves
 
 
-def objective(est: Estimate) -> np.ndarray:
+def objective(est: Estimate, parameters: ModelParameters) -> np.ndarray:
     """α|rt − rt*| + β|ec − ec*| + γ|pr − pr*| with * the best value among the candidates.
     Each distance is divided by the candidates' spread of that quantity, so that seconds,
     joules and money weigh as α, β, γ say (this project's choice; the paper leaves units open)."""
     total = np.zeros(len(est.sites))
-    for weight, values in ((ALPHA, est.response_s), (BETA, est.energy_j), (GAMMA, est.price)):
+    weighted = (
+        (parameters.alpha, est.response_s),
+        (parameters.beta, est.energy_j),
+        (parameters.gamma, est.price),
+    )
+    for weight, values in weighted:
         spread = float(values.max() - values.min())
         if spread > 0:
             total += weight * (values - values.min()) / spread
@@ -110,7 +113,7 @@ def objective(est: Estimate) -> np.ndarray:
 def reputation_threshold(view: DecisionView) -> int:
     """The k-th highest score among the remote candidates (the device is not a node)."""
     remote = view.kind != SiteKind.MOBILE
-    return kth_highest(view.reputation[remote].tolist(), REPUTATION_RANK)
+    return kth_highest(view.reputation[remote].tolist(), view.parameters.reputation_rank)
 
 
 def constraint_table(view: DecisionView, threshold: int | None) -> dict[str, np.ndarray]:
@@ -145,7 +148,7 @@ class SmtEngine:
     chooser: SmtChooser = field(default_factory=SmtChooser)
 
     def decide(self, view: DecisionView) -> Decision:
-        cost = objective(view.estimate)
+        cost = objective(view.estimate, view.parameters)
         threshold = reputation_threshold(view) if self.use_reputation else None
         table = constraint_table(view, threshold)
         feasible = np.logical_and.reduce(list(table.values()))
@@ -175,8 +178,8 @@ def minlp() -> SmtEngine:
 
 @dataclass
 class SqEdge:
-    """SQ EDGE: the k most reputable edge sites, then the shortest queue waiting time; local
-    and edge only. It knows reputation, not whether a site is up now."""
+    """SQ EDGE: the SQ_EDGE_TOP most reputable edge sites, then the shortest queue waiting
+    time; local and edge only. It knows reputation, not whether a site is up now."""
 
     name: str = "SQ EDGE"
 
@@ -184,10 +187,12 @@ class SqEdge:
         edge = np.flatnonzero(np.isin(view.kind, [SiteKind.ED, SiteKind.EC, SiteKind.ER]))
         if not view.task.offloadable or not len(edge):
             return Decision(view.infrastructure.mobile)
-        top = edge[np.argsort(-view.reputation[edge], kind="stable")[:REPUTATION_RANK]]
+        top = edge[np.argsort(-view.reputation[edge], kind="stable")[:SQ_EDGE_TOP]]
         queues = view.estimate.stages
-        waiting = mm1_wait_s(queues.exec_rho[top], queues.exec_bg_s[top]) + mm1_wait_s(
-            queues.uplink_rho[top], queues.uplink_bg_s[top]
+        waiting = (
+            mm1_wait_s(queues.exec_rho[top], queues.exec_bg_s[top])
+            + mm1_wait_s(queues.uplink_rho[top], queues.uplink_bg_s[top])
+            + queues.batch_wait_s[top]
         )
         return Decision(int(view.candidates[top[np.argmin(waiting)]]))
 
@@ -226,7 +231,7 @@ class Mdp:
     objective the (negative) reward; policy iteration with discount 0.96.
 
     Reward of offloading to a from s: −objective(a), minus MDP_MOVE when the task leaves the
-    site the last one ran on, if a is up; −MDP_FAILURE (the worst objective) if it is not.
+    site the last one ran on, if a is up; the worst objective (α + β + γ) if it is not.
     Under `sigmoid_mdp_reward` (the authors' code): their sigmoid reward of a if it is up, of
     the device (where their failed task runs) if not."""
 
@@ -250,9 +255,11 @@ def offloading_mdp(view: DecisionView) -> tuple[np.ndarray, np.ndarray, int]:
         device = reward[view.kind == SiteKind.MOBILE].max()  # a failed task runs there
         rewards = np.tile(p * reward + (1 - p) * device, (n, 1))
     else:
-        cost = objective(view.estimate)
+        weights = view.parameters
+        cost = objective(view.estimate, weights)
         moved = MDP_MOVE * (1 - np.eye(n))
-        rewards = p[None, :] * (-cost[None, :] - moved) - (1 - p[None, :]) * MDP_FAILURE
+        failure = weights.alpha + weights.beta + weights.gamma  # as the worst site
+        rewards = p[None, :] * (-cost[None, :] - moved) - (1 - p[None, :]) * failure
     rewards[:, ~allowed] = -10.0  # a task that must stay never leaves
     where = np.flatnonzero(view.candidates == view.previous_site)
     state = int(where[0]) if len(where) else int(np.flatnonzero(view.kind == SiteKind.MOBILE)[0])

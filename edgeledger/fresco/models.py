@@ -35,6 +35,12 @@ class ModelParameters:
     cpu_price_per_core_h: float = 0.776
     storage_price_per_gb_h: float = 0.023
     edge_premium: float = 0.5  # edge price = cloud price x (1 + premium)
+    # FRESCO's decision (Table VII): the objective's weights on response time, energy and
+    # price, and k, the rank of the reputation threshold (`--sensitivity` sweeps them).
+    alpha: float = 0.5
+    beta: float = 0.4
+    gamma: float = 0.1
+    reputation_rank: int = 5
     # Where the FRESCO authors' code (ea366c3) reads the paper otherwise, one switch each: the
     # paper's reading by default; `--model authors` turns every one on (README "Two models").
     uniform_task_sizes: bool = False  # every task U(0.5, 1) M cycles and KB (util.py generate_*)

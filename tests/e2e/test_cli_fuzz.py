@@ -41,7 +41,7 @@ WORK = {
     "dmec": ["run_dmec_replay"],
     "blockedge": ["run_blockedge_replay"],
     "scenario": ["run_scenario"],
-    "fresco": ["run_fresco_replay"],
+    "fresco": ["run_fresco_replay", "run_ablation", "run_sensitivity"],
     "demo": ["deploy_all"],
     "deploy": ["deploy_all"],
     "audit": [],  # reads events only: it runs for real
@@ -169,6 +169,8 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "--availability-trace": file_or_path,
         "--sweep-sites": st.one_of(counts, junk),
         "--model": st.one_of(st.sampled_from(MODELS), junk),
+        "--ablation": FLAG,
+        "--sensitivity": FLAG,
         "--set": st.one_of(
             st.builds("{}={}".format, st.sampled_from(settable()), st.one_of(numbers, junk)),
             junk,

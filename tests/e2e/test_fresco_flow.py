@@ -106,6 +106,7 @@ def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None
         (("--cells", "50"), "cells (50) must be between 1 and the towers (40)"),
         (("--sweep-sites", "10,x"), "--sweep-sites wants numbers"),
         (("--set", "battery_j=-1"), "--set battery_j: '-1' is not a number from 10 to 100000"),
+        (("--ablation", "--sensitivity"), "--ablation and --sensitivity are two runs"),
     ],
 )
 def test_ape_run_fresco__refuses_bad_input_in_one_line(args: tuple[str, ...], words: str) -> None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
+from utils.fresco_worlds import ONE_CELL as CONFIG
+from utils.fresco_worlds import Device, always_up_world
 
 from edgeledger.errors import EdgeledgerError
 from edgeledger.fresco.applications import (
@@ -58,16 +60,10 @@ from edgeledger.replays.fresco.settings import (
 )
 
 PAPER = ModelParameters()
-CONFIG = SimulationConfig(applications=1, towers=12, cells=1)
 
 
 def world_of(application_name: str, parameters: ModelParameters = PAPER, seed: int = 3) -> World:
-    world = build_world(built_in(application_name), replace(CONFIG, parameters=parameters), seed)
-    size = world.infrastructure.size
-    always_up = Availability(
-        [np.array([0.0])] * size, [np.array([world.horizon_s])] * size, world.horizon_s
-    )
-    return replace(world, availability=always_up)
+    return always_up_world(application_name, parameters, seed)
 
 
 def test_uniform_task_sizes__every_task_from_the_authors_range_whatever_its_type() -> None:
@@ -153,18 +149,6 @@ def test_ready_batches__each_batch_every_task_whose_predecessors_ran_before() ->
         ["VIRTUAL_GUIDANCE"],
         ["DISPLAY"],
     ]
-
-
-@dataclass
-class Device:
-    """Every task on the device: times are then the device's, known in advance."""
-
-    name: str = "device"
-    views: list[DecisionView] = field(default_factory=list)
-
-    def decide(self, view: DecisionView) -> Decision:
-        self.views.append(view)
-        return Decision(int(view.infrastructure.mobile))
 
 
 def test_ready_batches__a_batch_waits_for_its_slowest_task() -> None:
@@ -360,11 +344,16 @@ def test_departure_effects__paired_run_by_run() -> None:
 
 def test_ablation_unit__a_row_per_engine_the_same_for_the_same_seed() -> None:
     config = replace(FrescoReplayConfig(), simulation=replace(CONFIG, applications=3), runs=1)
-    first = ablation_unit(config, ("authors - downlink", 1, 0))
+
+    def unit(name: str) -> list[dict[str, object]]:  # measured decision times aside
+        rows = ablation_unit(config, (name, 1, 0))
+        return [{k: v for k, v in r.items() if not k.startswith("decision_ms")} for r in rows]
+
+    first = unit("authors - downlink")
     assert [r["engine"] for r in first] == list(ENGINES)
     assert {r["application"] for r in first} == {"MobiAR"}
-    assert first == ablation_unit(config, ("authors - downlink", 1, 0))
-    assert first != ablation_unit(config, ("authors", 1, 0))
+    assert first == unit("authors - downlink")
+    assert first != unit("authors")
 
 
 def test_known_availability__engines_see_each_sites_share_of_its_whole_trace() -> None:

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from edgeledger.dmec import policies as dmec
 from edgeledger.fresco.applications import Task
 from edgeledger.fresco.engines import (
-    REPUTATION_RANK,
     DecisionView,
     DmecAdapter,
     Mdp,
@@ -96,7 +95,8 @@ def satisfied(view: DecisionView, site: int, use_reputation: bool) -> bool:
         if view.kind[j] != SiteKind.MOBILE
     ]
     ranked = sorted(remote, reverse=True)
-    threshold = ranked[REPUTATION_RANK - 1] if len(ranked) >= REPUTATION_RANK else 0
+    k = view.parameters.reputation_rank
+    threshold = ranked[k - 1] if len(ranked) >= k else 0
     checks = [
         bool(view.up_now[i]),
         est.response_s[i] <= view.time_constraint_s[i],
@@ -157,7 +157,7 @@ def test_smt_engines__a_returned_site_satisfies_every_constraint_and_is_the_best
         assert view.up_now[int(np.flatnonzero(view.candidates == decision.site)[0])]
         return
     assert satisfied(view, decision.site, use_reputation)
-    cost = objective(view.estimate)
+    cost = objective(view.estimate, view.parameters)
     assert cost[decision.site] <= min(cost[feasible]) + 1e-9
 
 
@@ -186,7 +186,7 @@ def test_fresco__nothing_feasible_falls_back_to_the_best_available_site() -> Non
     )
     decision = fresco().decide(view)
     assert decision.fallback
-    cost = objective(view.estimate)
+    cost = objective(view.estimate, view.parameters)
     assert decision.site == min([1, 2, 3], key=lambda s: cost[s])  # site 0 is down
 
 
@@ -230,7 +230,9 @@ def test_mdp_and_q_learning__prefer_a_reliable_site_over_a_slightly_better_flaky
         task=TASK,
     )
     view.observed_up_share = np.array([0.05, 1.0, 1.0, 1.0])
-    assert objective(view.estimate)[0] < objective(view.estimate)[1]
+    assert (
+        objective(view.estimate, view.parameters)[0] < objective(view.estimate, view.parameters)[1]
+    )
     assert engine.decide(view).site != 0
 
 

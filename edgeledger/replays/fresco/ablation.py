@@ -14,23 +14,19 @@ row here, only the time taken.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from edgeledger.fresco.engines import all_engines
-from edgeledger.fresco.simulator import LocalReputation, build_world, simulate
 from edgeledger.progress import ProgressCallback
 from edgeledger.replays.fresco.claims import Interval, interval, paired
 from edgeledger.replays.fresco.settings import (
     DEPARTURES,
     FrescoReplayConfig,
-    Inputs,
     with_departure,
     with_model,
-    world_seed,
 )
+from edgeledger.replays.fresco.variants import local_rows
 from edgeledger.replays.scheduler import replay_units
 from edgeledger.reports import markdown_table, new_figure, save_figure, write_csv
 from edgeledger.stages import code_commit
@@ -54,33 +50,8 @@ def variants(config: FrescoReplayConfig) -> dict[str, FrescoReplayConfig]:
 def ablation_unit(config: FrescoReplayConfig, item: tuple[str, int, int]) -> list[dict[str, Any]]:
     """One variant's run of one application: a row per engine."""
     name, app_index, run = item
-    variant = variants(config)[name]
-    application = Inputs.load(replace(variant, applications=(config.applications[app_index],)))
-    world = build_world(
-        application.applications[0],
-        variant.simulation,
-        world_seed(config, run, app_index),
-        application.towers_km,
-        application.trace,
-    )
-    rows = []
-    engines = {engine.name: engine for engine in all_engines()}
-    for engine_name in ENGINES:
-        result = simulate(world, engines[engine_name], LocalReputation(), run)
-        apps = result.applications
-        rows.append(
-            {
-                "variant": name,
-                "application": world.application.name,
-                "engine": engine_name,
-                "run": run,
-                "response_s": sum(a.response_s for a in apps) / len(apps),
-                "qos_violation_rate": sum(a.response_s > world.application.deadline_s for a in apps)
-                / len(apps),
-                "failures": sum(a.failures for a in apps),
-            }
-        )
-    return rows
+    rows = local_rows(variants(config)[name], app_index, run, ENGINES)
+    return [{"variant": name, **row} for row in rows]
 
 
 def run_ablation(

@@ -17,8 +17,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from edgeledger.chain import code_at, fresh_nonce, node_answers, state_taken_back
 from edgeledger.deploy import deploy_reputation
 from edgeledger.driver import ChainDriver
@@ -29,9 +27,9 @@ from edgeledger.fresco.chain_link import ChainReputation, driver_transport, mirr
 from edgeledger.fresco.client import ReputationClient
 from edgeledger.fresco.engines import Engine, all_engines
 from edgeledger.fresco.simulator import RunResult, World, build_world, simulate
-from edgeledger.fresco.sites import SiteKind
 from edgeledger.progress import ProgressCallback, quiet
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, Inputs, world_seed
+from edgeledger.replays.fresco.variants import outcome_row
 from edgeledger.replays.units import (
     MAX_NODE_LOSSES,
     NodeLost,
@@ -44,7 +42,6 @@ from edgeledger.replays.units import (
 )
 
 NODE_TAG = 0xF5E5C0  # synthetic node addresses: sites never send transactions
-KIND_LABELS = [kind.name for kind in SiteKind]
 
 
 def node_addresses(world: World) -> list[str]:
@@ -189,33 +186,12 @@ def _run_row(
     client: ReputationClient,
     mismatches: int,
 ) -> dict[str, Any]:
-    apps = result.applications
-    decisions = [t for app in apps for t in app.decision_times_s]
-    placements = np.bincount([p for app in apps for p in app.placements], minlength=len(SiteKind))
-    row: dict[str, Any] = {
-        "application": application.name,
-        "engine": result.engine,
-        "run": run,
-        "response_s": float(np.mean([app.response_s for app in apps])),
-        "qos_violation_rate": float(
-            np.mean([app.response_s > application.deadline_s for app in apps])
-        ),
-        "battery_lifetime": result.battery_lifetime,
-        "energy_j": float(sum(app.energy_j for app in apps)),
-        "cost": float(sum(app.cost for app in apps)),
-        "failures": sum(app.failures for app in apps),
-        "fallbacks": sum(app.fallbacks for app in apps),
-        "decisions": len(decisions),
-        "decision_ms_mean": 1e3 * float(np.mean(decisions)) if decisions else 0.0,
-        "decision_ms_p50": 1e3 * float(np.median(decisions)) if decisions else 0.0,
+    return {
+        **outcome_row(run, application, result),
         "reports_counted": len(client.counted),
         "batches": client.transactions,
         "score_mismatches": mismatches,
     }
-    row.update(
-        {f"placed_{label}": int(n) for label, n in zip(KIND_LABELS, placements, strict=True)}
-    )
-    return row
 
 
 def replay_runs(

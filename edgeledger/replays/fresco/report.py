@@ -13,8 +13,8 @@ import numpy as np
 from edgeledger.fresco.engines import Q_SWEEPS
 from edgeledger.fresco.sites import SiteKind
 from edgeledger.replays.fresco.claims import Interval, interval, reach, verdicts
-from edgeledger.replays.fresco.experiment import KIND_LABELS
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, changed_settings
+from edgeledger.replays.fresco.variants import KIND_LABELS
 from edgeledger.reports import below_the_paper, markdown_table, new_figure, save_figure, write_csv
 from edgeledger.stages import code_commit
 

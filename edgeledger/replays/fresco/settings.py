@@ -230,7 +230,15 @@ SIMULATION_SETTINGS = (
     "connect_timeout_s",
     "availability_span_s",
 )
-ABOVE_ZERO = {"battery_j", "noise_w_per_hz", "slot_factor", "load_period_s", "availability_span_s"}
+ABOVE_ZERO = {
+    "battery_j",
+    "noise_w_per_hz",
+    "slot_factor",
+    "load_period_s",
+    "availability_span_s",
+    "reputation_rank",
+}
+WHOLE = {"reputation_rank"}  # a rank: a whole number
 RANGE = 100.0
 SWITCH_VALUES = {"1": True, "on": True, "true": True, "0": False, "off": False, "false": False}
 
@@ -270,11 +278,18 @@ def with_settings(simulation: SimulationConfig, assignments: Iterable[str]) -> S
             value = float(text)
         except ValueError:
             value = math.nan
+        if name in WHOLE:
+            low = max(1.0, low)
+            if not value.is_integer():  # NaN is not either
+                value = math.nan
         if not low <= value <= high:  # NaN fails too
+            kind = "whole number" if name in WHOLE else "number"
             raise EdgeledgerError(
-                f"--set {name}: {text!r} is not a number from {low:g} to {high:g} "
+                f"--set {name}: {text!r} is not a {kind} from {low:g} to {high:g} "
                 f"(the default {default:g})"
             )
+        if name in WHOLE:
+            value = int(value)
         (own if name in SIMULATION_SETTINGS else model)[name] = value
     return replace(simulation, **own, parameters=replace(simulation.parameters, **model))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +17,41 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 
-def write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
-    """Write rows (dicts with the same keys) as CSV with a header."""
+def write_csv(
+    path: Path, rows: Sequence[Mapping[str, Any]], provenance: Mapping[str, Any] | None = None
+) -> Path:
+    """Write rows (dicts with the same keys) as CSV with a header; `provenance` (where the rows
+    came from: commit, seed, preset, ...) ends every row, so a row read alone still says it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not rows:
         path.write_text("")
         return path
+    rows = [{**row, **(provenance or {})} for row in rows]
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+# A replay's settings that change where and how patiently it runs, or its draws, but not which
+# sizes it runs: left aside when naming its preset.
+NOT_SIZES = ("workers", "ray", "node_wait_s", "seed")
+
+
+def preset_of(config: Any, paper: Any) -> str:
+    """Which sizes `config` (a replay's settings, a dataclass) runs: "paper" (`--paper`'s),
+    "quick" (the defaults, as `make demo` runs them) or "custom"."""
+
+    def sizes(settings: Any) -> Any:
+        default = type(settings)()
+        return replace(
+            settings, **{f: getattr(default, f) for f in NOT_SIZES if hasattr(default, f)}
+        )
+
+    if sizes(config) == sizes(paper):
+        return "paper"
+    return "quick" if sizes(config) == sizes(type(config)()) else "custom"
 
 
 def save_figure(figure: Figure, path: Path) -> Path:

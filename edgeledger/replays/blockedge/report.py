@@ -12,7 +12,14 @@ import numpy as np
 
 from edgeledger.blockedge.market import break_even_abnormality
 from edgeledger.replays.blockedge.settings import PAPER, BlockedgeReplayConfig
-from edgeledger.reports import below_the_paper, markdown_table, new_figure, save_figure, write_csv
+from edgeledger.reports import (
+    below_the_paper,
+    markdown_table,
+    new_figure,
+    preset_of,
+    save_figure,
+    write_csv,
+)
 from edgeledger.stages import code_commit
 
 
@@ -91,9 +98,10 @@ def write_report(
 ) -> dict[str, Any]:
     """CSVs, PNGs and summary.md in `out_dir`; returns the headline: mean negotiation time per
     block time, and the balance at the largest AP."""
-    write_csv(out_dir / "negotiation.csv", negotiation)
-    write_csv(out_dir / "efficiency.csv", efficiency_rows)
-    write_csv(out_dir / "balance.csv", market_rows)
+    origin = {"commit": code_commit(), "seed": config.seed, "preset": preset_of(config, PAPER)}
+    write_csv(out_dir / "negotiation.csv", negotiation, origin)
+    write_csv(out_dir / "efficiency.csv", efficiency_rows, origin)
+    write_csv(out_dir / "balance.csv", market_rows, origin)
     plot_negotiation(negotiation, out_dir / "negotiation.png")
     plot_efficiency(efficiency_rows, out_dir / "efficiency.png")
     plot_balance(market_rows, config.incentive_ether, out_dir / "balance.png")

@@ -11,7 +11,14 @@ import numpy as np
 
 from edgeledger.dmec.policies import Policy
 from edgeledger.replays.dmec.settings import PAPER, DmecReplayConfig
-from edgeledger.reports import below_the_paper, markdown_table, new_figure, save_figure, write_csv
+from edgeledger.reports import (
+    below_the_paper,
+    markdown_table,
+    new_figure,
+    preset_of,
+    save_figure,
+    write_csv,
+)
 from edgeledger.stages import code_commit
 
 
@@ -181,9 +188,10 @@ def write_report(
     """CSVs, PNGs and summary.md in `out_dir`; returns the headline: gas per relayed task of
     each policy at the largest n."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_csv(out_dir / "gas_vs_tasks.csv", tasks_rows)
-    write_csv(out_dir / "gas_vs_servers.csv", servers_rows)
-    write_csv(out_dir / "latency.csv", latency_rows)
+    made = {"commit": code_commit(), "seed": config.seed, "preset": preset_of(config, PAPER)}
+    write_csv(out_dir / "gas_vs_tasks.csv", tasks_rows, made)
+    write_csv(out_dir / "gas_vs_servers.csv", servers_rows, made)
+    write_csv(out_dir / "latency.csv", latency_rows, made)
     tasks_summary = summarize_gas_vs_tasks(tasks_rows)
     plot_gas_vs_tasks(tasks_summary, out_dir / "gas_vs_tasks.png")
     plot_gas_vs_servers(servers_rows, out_dir / "gas_vs_servers.png")

@@ -5,17 +5,26 @@ distribution, CSVs, plots and summary.md, and the headline for the terminal.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edgeledger.fresco.engines import Q_SWEEPS
+from edgeledger.fresco.simulator import SimulationConfig
 from edgeledger.fresco.sites import SiteKind
 from edgeledger.replays.fresco.claims import Interval, interval, reach, verdicts
 from edgeledger.replays.fresco.settings import FrescoReplayConfig, changed_settings
 from edgeledger.replays.fresco.variants import KIND_LABELS
-from edgeledger.reports import below_the_paper, markdown_table, new_figure, save_figure, write_csv
+from edgeledger.reports import (
+    below_the_paper,
+    markdown_table,
+    new_figure,
+    preset_of,
+    save_figure,
+    write_csv,
+)
 from edgeledger.stages import code_commit
 
 METRICS = (
@@ -310,6 +319,29 @@ def _summary(
     )
 
 
+def provenance(config: FrescoReplayConfig) -> dict[str, Any]:
+    """What every CSV row of a FRESCO run says of where it came from: the commit, the seed, the
+    sizes' preset, the model and what --set changed from it."""
+    sizes = replace(
+        config,
+        model="paper",
+        simulation=replace(
+            SimulationConfig(),
+            applications=config.simulation.applications,
+            towers=config.simulation.towers,
+            cells=config.simulation.cells,
+        ),
+    )
+    changed = changed_settings(config.simulation, config.model)
+    return {
+        "commit": code_commit(),
+        "seed": config.seed,
+        "preset": preset_of(sizes, FrescoReplayConfig.paper()),
+        "model": config.model,
+        "set": " ".join(f"{k}={v:g}" for k, v in changed.items()),
+    }
+
+
 def write_report(
     out_dir: Path,
     config: FrescoReplayConfig,
@@ -323,11 +355,12 @@ def write_report(
     table = summarise(rows)
     shares = distribution(rows)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_csv(out_dir / "runs.csv", rows)
-    write_csv(out_dir / "metrics.csv", table)
-    write_csv(out_dir / "distribution.csv", shares)
-    write_csv(out_dir / "decision_time.csv", sweep)
-    write_csv(out_dir / "block_time.csv", blocks)
+    made = provenance(config)
+    write_csv(out_dir / "runs.csv", rows, made)
+    write_csv(out_dir / "metrics.csv", table, made)
+    write_csv(out_dir / "distribution.csv", shares, made)
+    write_csv(out_dir / "decision_time.csv", sweep, made)
+    write_csv(out_dir / "block_time.csv", blocks, made)
     _plot_metrics(table, out_dir / "metrics.png")
     _plot_distribution(shares, out_dir / "distribution.png")
     _plot_sweep(sweep, out_dir / "decision_time.png")

@@ -82,23 +82,10 @@ class FrescoReplayConfig:
 
 
 # The two readings of FRESCO (README "Two models"): `paper`, its tables and equations as
-# written; `authors`, what the FRESCO authors' code does at ea366c3: every departure switch of
-# ModelParameters on, a failed site noticed after 1.5 s (Settings.OFFLOADING_FAILURE_DETECTION_
-# TIME) and their versions of the applications (applications/authors-*.json).
+# written; `authors`, what the FRESCO authors' code does at ea366c3: every departure below (each
+# switch of ModelParameters turned from its default, a failed site noticed after 1.5 s as their
+# Settings.OFFLOADING_FAILURE_DETECTION_TIME says, their versions of the applications).
 MODELS = ("paper", "authors")
-AUTHORS_SWITCHES = {
-    "uniform_task_sizes": True,
-    "authors_queues": True,
-    "downlink": False,
-    "edge_round_trip": False,
-    "drawn_cloud_latency": True,
-    "ready_batches": True,
-    "edge_constraint_everywhere": True,
-    "checked_at_dispatch": True,
-    "device_after_failure": True,
-    "known_availability": True,
-    "sigmoid_mdp_reward": True,
-}
 AUTHORS_FAILURE_DETECTION_S = 1.5
 
 
@@ -185,26 +172,21 @@ def with_departure(config: FrescoReplayConfig, name: str, authors: bool) -> Fres
     if name == "connect_timeout_s":
         timeout = AUTHORS_FAILURE_DETECTION_S if authors else SimulationConfig().connect_timeout_s
         return replace(config, simulation=replace(simulation, connect_timeout_s=timeout))
-    value = AUTHORS_SWITCHES[name] if authors else not AUTHORS_SWITCHES[name]
-    parameters = replace(simulation.parameters, **{name: value})
+    paper_value = getattr(ModelParameters(), name)
+    parameters = replace(
+        simulation.parameters, **{name: not paper_value if authors else paper_value}
+    )
     return replace(config, simulation=replace(simulation, parameters=parameters))
 
 
 def with_model(config: FrescoReplayConfig, model: str) -> FrescoReplayConfig:
-    """`config` under the reading `model` (MODELS); `--set` applies after it."""
+    """`config` under the reading `model` (MODELS): every departure read its way. `--set`
+    applies after it."""
     if model not in MODELS:
         raise EdgeledgerError(f"--model {model}: choose {' or '.join(MODELS)}")
-    return replace(config, model=model, simulation=_under_model(config.simulation, model))
-
-
-def _under_model(simulation: SimulationConfig, model: str) -> SimulationConfig:
-    if model == "paper":
-        return simulation
-    return replace(
-        simulation,
-        connect_timeout_s=AUTHORS_FAILURE_DETECTION_S,
-        parameters=replace(simulation.parameters, **AUTHORS_SWITCHES),
-    )
+    for departure in DEPARTURES:
+        config = with_departure(config, departure.name, authors=model == "authors")
+    return config
 
 
 def resolve_application(name: str, model: str = "paper") -> Application:
@@ -297,7 +279,7 @@ def with_settings(simulation: SimulationConfig, assignments: Iterable[str]) -> S
 def changed_settings(simulation: SimulationConfig, model: str) -> dict[str, float]:
     """The settable numbers of `simulation` that differ from their defaults under `model`
     (`--set`)."""
-    default = _under_model(SimulationConfig(), model)
+    default = with_model(FrescoReplayConfig(), model).simulation
     return {
         name: value
         for name in settable()

@@ -198,6 +198,17 @@ def named_error(contract: Any, data: bytes) -> str:
     return f"error 0x{data[:4].hex()}"
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """What a batch that succeeded leaves for the next lone call (`ChainDriver._remembered`):
+    the fee cap, whether the node mines at once, and how many times the chain had been taken
+    back then (a chain taken back since makes the kept nonces wrong)."""
+
+    max_fee: int
+    automine: Any
+    times_taken_back: int
+
+
 class ChainDriver:
     """Sends batches of calls to the connected node. A batch takes each sender's next nonce
     from the node, so ape may send between two batches; not during one. A chain taken back by
@@ -222,7 +233,7 @@ class ChainDriver:
         # What the last batch learned and left (each sender's next nonce, the fee cap, whether
         # the node mines at once), for the next lone call: kept only while batches succeed.
         self._next_nonces: dict[str, int] = {}
-        self._kept: tuple[int, dict[str, Any], int] | None = None  # and times_taken_back()
+        self._kept: _Kept | None = None
 
     # ------------------------------------------------------------ the batch
 
@@ -256,7 +267,7 @@ class ChainDriver:
         keep the call in its pool for ever: so nothing is kept across `state_taken_back`."""
         return (
             self._kept is not None
-            and self._kept[2] == times_taken_back()
+            and self._kept.times_taken_back == times_taken_back()
             and all(a in self._next_nonces for a in senders)
         )
 
@@ -269,7 +280,7 @@ class ChainDriver:
         if remembered:
             assert self._kept is not None
             nonces = {a: self._next_nonces[a] for a in senders}
-            max_fee, automine, _ = self._kept
+            max_fee, automine = self._kept.max_fee, self._kept.automine
         else:
             *counts, latest, automine = self._rpc(
                 [("eth_getTransactionCount", [a, "pending"]) for a in senders]
@@ -349,7 +360,7 @@ class ChainDriver:
             raise BatchFailed(f"the node refused {step}: {refused[first_refused]}{waiting}", mined)
         self.sent += len(calls)
         self._next_nonces.update(nonces)
-        self._kept = (max_fee, automine, times_taken_back())
+        self._kept = _Kept(max_fee, automine, times_taken_back())
         return mined
 
     def _send_and_await(self, one: Signed) -> tuple[list[dict[str, Any]], dict[str, Any]]:

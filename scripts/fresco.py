@@ -133,7 +133,8 @@ def cli(
     if ablation and sensitivity:
         raise EdgeledgerError("--ablation and --sensitivity are two runs: choose one")
     if ablation or sensitivity:  # their own quick sizes: tens of variants of every run
-        runs, applications = runs or SWEEP_RUNS, applications or SWEEP_APPLICATIONS
+        runs = SWEEP_RUNS if runs is None else runs
+        applications = SWEEP_APPLICATIONS if applications is None else applications
     simulation = replace(
         simulation,
         applications=applications if applications is not None else simulation.applications,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgeledger.fresco.applications import Task
-from edgeledger.fresco.sites import Infrastructure, SiteKind
+from edgeledger.fresco.sites import EDGE_KINDS, Infrastructure, SiteKind
 
 MAX_UTILIZATION = 0.99  # an overloaded queue is treated as nearly saturated, not infinite
 
@@ -167,16 +167,16 @@ def stages(
     rate = link_rate_bps(sites, infrastructure, parameters)
     safe_rate = np.where(rate > 0, rate, 1.0)
     arrivals, size_mean = load.arrival_per_s[sites], 1.0 / load.size_rate[sites]
-    if not parameters.authors_queues:  # the device carries only its own application
+    if parameters.authors_queues:  # their queue replaces the M/M/1 ones, on every site
+        capacity = AUTHORS_MIPS[kind]
+        batch_wait_s = arrivals * size_mean / capacity
+        arrivals = np.zeros(len(sites))
+    else:  # the device carries only its own application
+        batch_wait_s = np.zeros(len(sites))
         arrivals = np.where(kind == SiteKind.MOBILE, 0.0, arrivals)
     bg_bits = size_mean * parameters.background_kb * 8_000
     bg_mcycles = size_mean * parameters.background_mcycles
     link_rho = arrivals * bg_bits / safe_rate
-    batch_wait_s = np.zeros(len(sites))
-    if parameters.authors_queues:
-        capacity = AUTHORS_MIPS[kind]
-        batch_wait_s = arrivals * size_mean / capacity
-        link_rho = arrivals = np.zeros(len(sites))
     return Stages(
         batch_wait_s=batch_wait_s,
         uplink_rho=link_rho,
@@ -204,27 +204,28 @@ def round_trip_s(
     kind = infrastructure.kind[sites]
     trip = infrastructure.column("round_trip_s")[sites]
     if not parameters.edge_round_trip:
-        trip = np.where(np.isin(kind, [SiteKind.ED, SiteKind.EC, SiteKind.ER]), 0.0, trip)
+        trip = np.where(np.isin(kind, EDGE_KINDS), 0.0, trip)
     if parameters.drawn_cloud_latency:
         trip = np.where(kind == SiteKind.CLOUD, CLOUD_LATENCY_S + CLOUD_LATENCY_MEAN_S, trip)
     return trip
 
 
 def drawn_round_trip_s(
+    expected_s: float,
     site: int,
     previous_site: int,
     infrastructure: Infrastructure,
     parameters: ModelParameters,
     rng: np.random.Generator,
 ) -> float:
-    """One attempt's round trip: the expected one, or under `drawn_cloud_latency` a draw of
-    the authors' 15 + N(200, 33.5) ms (never below 0) to the cloud, and from it: their code
-    charges it too when the task before ran in the cloud (OffloadingSite.act_lat)."""
+    """One attempt's round trip: `expected_s` (`round_trip_s`), or under `drawn_cloud_latency`
+    a draw of the authors' 15 + N(200, 33.5) ms (never below 0) to the cloud, and from it: their
+    code charges it too when the task before ran in the cloud (OffloadingSite.act_lat)."""
     via_cloud = SiteKind.CLOUD in (infrastructure.kind[site], infrastructure.kind[previous_site])
     if parameters.drawn_cloud_latency and via_cloud:
         drawn = float(rng.normal(CLOUD_LATENCY_MEAN_S, CLOUD_LATENCY_SD_S))
         return max(0.0, CLOUD_LATENCY_S + drawn)
-    return float(round_trip_s(np.array([site]), infrastructure, parameters)[0])
+    return expected_s
 
 
 def device_energy_j(

@@ -376,7 +376,12 @@ class _Device:
             up_s = down_s = 0.0
         else:
             round_trip = drawn_round_trip_s(
-                site, self.previous_site, infrastructure, parameters, self.rng
+                float(q.propagation_s[0]),
+                site,
+                self.previous_site,
+                infrastructure,
+                parameters,
+                self.rng,
             )
             up_s += round_trip / 2
             down_s += round_trip / 2

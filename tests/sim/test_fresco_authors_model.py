@@ -28,6 +28,7 @@ from edgeledger.fresco.models import (
     Load,
     ModelParameters,
     drawn_round_trip_s,
+    round_trip_s,
     sample_batch_wait_s,
     stages,
 )
@@ -126,14 +127,19 @@ def test_drawn_cloud_latency__to_and_from_the_cloud_as_the_authors_draw_it() -> 
     drawn = replace(PAPER, drawn_cloud_latency=True)
     cloud, mobile, edge = infrastructure.cloud, infrastructure.mobile, 0
     rng = np.random.default_rng(8)
-    to_cloud = [drawn_round_trip_s(cloud, mobile, infrastructure, drawn, rng) for _ in range(4000)]
+
+    def trip(site: int, previous: int, parameters: ModelParameters) -> float:
+        expected = float(round_trip_s(np.array([site]), infrastructure, parameters)[0])
+        return drawn_round_trip_s(expected, site, previous, infrastructure, parameters, rng)
+
+    to_cloud = [trip(cloud, mobile, drawn) for _ in range(4000)]
     assert np.mean(to_cloud) == pytest.approx(CLOUD_LATENCY_S + CLOUD_LATENCY_MEAN_S, rel=0.01)
     assert np.std(to_cloud) == pytest.approx(0.0335, rel=0.05)
-    from_cloud = drawn_round_trip_s(edge, cloud, infrastructure, drawn, rng)
+    from_cloud = trip(edge, cloud, drawn)
     assert from_cloud > 0.1  # the task before ran in the cloud: its latency is paid again
     expected_edge = float(infrastructure.column("round_trip_s")[edge])
-    assert drawn_round_trip_s(edge, mobile, infrastructure, drawn, rng) == expected_edge
-    assert drawn_round_trip_s(cloud, mobile, infrastructure, PAPER, rng) == pytest.approx(0.06)
+    assert trip(edge, mobile, drawn) == expected_edge
+    assert trip(cloud, mobile, PAPER) == pytest.approx(0.06)
 
 
 def test_ready_batches__each_batch_every_task_whose_predecessors_ran_before() -> None:

@@ -71,7 +71,7 @@ def run_ablation(
         partial(ablation_unit, config), items, "ablation", progress, config, journal
     )
     provenance = {"commit": code_commit(), "seed": config.seed}
-    write_csv(out / "ablation.csv", [{**row, **provenance} for row in rows])
+    write_csv(out / "ablation.csv", rows, provenance)
     effects = departure_effects(rows)
     (out / "ablation.md").write_text(_table(config, rows, effects))
     _plot(effects, out / "ablation.png")

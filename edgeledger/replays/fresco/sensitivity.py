@@ -82,7 +82,7 @@ def run_sensitivity(
         partial(sensitivity_unit, config), items, "sensitivity", progress, config, journal
     )
     provenance = {"commit": code_commit(), "seed": config.seed, "model": config.model}
-    write_csv(out / "sensitivity.csv", [{**row, **provenance} for row in rows])
+    write_csv(out / "sensitivity.csv", rows, provenance)
     means = point_means(rows)
     (out / "sensitivity.md").write_text(_table(config, means))
     parameters = config.simulation.parameters

@@ -5,6 +5,8 @@ chain would change no row of these sweeps, only the time they take."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,7 +53,7 @@ def local_rows(
 ) -> list[dict[str, Any]]:
     """`engines` on `variant`'s world for (run, application): a row each. The world's seed is
     the replay's, so every variant of one config meets the same worlds."""
-    inputs = Inputs.load(variant)
+    inputs = _inputs(variant.model, variant.applications, variant.towers_path, variant.trace_path)
     application = inputs.applications[app_index]
     world = build_world(
         application,
@@ -65,3 +67,16 @@ def local_rows(
         outcome_row(run, application, simulate(world, named[name], LocalReputation(), run))
         for name in engines
     ]
+
+
+@lru_cache(maxsize=4)
+def _inputs(
+    model: str, applications: tuple[str, ...], towers: Path | None, trace: Path | None
+) -> Inputs:
+    """What a variant's runs read, loaded once a process for each model (a worker runs
+    hundreds of units on the same files, the trace among them)."""
+    return Inputs.load(
+        FrescoReplayConfig(
+            model=model, applications=applications, towers_path=towers, trace_path=trace
+        )
+    )

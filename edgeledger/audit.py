@@ -69,42 +69,53 @@ def server_history(
     reputation: Any = None,
     market: Any = None,
     scores: ScoreParameters | None = None,
+    start_block: int = 0,
 ) -> ServerHistory:
-    """The server's record in each contract given (any may be None)."""
+    """The server's record in each contract given (any may be None), from `start_block` (the
+    deployment's first) on."""
     at = BlockTimes()
     history = ServerHistory(server=server)
     if registry is not None:
-        history.tasks = _dmec_tasks(registry, server, at)
+        history.tasks = _dmec_tasks(registry, server, at, start_block)
     if market is not None:
         wins = {
             int(log.requestId): MarketWin(int(log.requestId), at(log.block_number))
-            for log in logs_about(market.BiddingClosed, {"winner": server})
+            for log in logs_about(market.BiddingClosed, {"winner": server}, start_block)
         }
-        for log in logs_about(market.RequestFinalized, {"winner": server}):
+        for log in logs_about(market.RequestFinalized, {"winner": server}, start_block):
             win = wins[int(log.requestId)]
             win.finalized_at, win.slashed = at(log.block_number), bool(log.slashed)
         history.wins = sorted(wins.values(), key=lambda w: w.request_id)
     if reputation is not None:
         history.reputation = [
             _score_change(step, at(step.block_number))
-            for step in score_history(reputation, scores or ScoreParameters(), server)
+            for step in score_history(reputation, scores or ScoreParameters(), server, start_block)
         ]
     return history
 
 
-def _dmec_tasks(registry: Any, server: str, at: BlockTimes) -> list[ServerTask]:
+def _dmec_tasks(registry: Any, server: str, at: BlockTimes, start_block: int) -> list[ServerTask]:
     """Assignments to `server` in log order; each closes by its answer or by moving away."""
     events: list[tuple[Any, str]] = [
-        (log, "submitted") for log in logs_about(registry.TaskSubmitted, {"server": server})
+        (log, "submitted")
+        for log in logs_about(registry.TaskSubmitted, {"server": server}, start_block)
     ]
     events += [
-        (log, "reassigned") for log in logs_about(registry.TaskReassigned, {"toServer": server})
+        (log, "reassigned")
+        for log in logs_about(registry.TaskReassigned, {"toServer": server}, start_block)
     ]
     events += [
-        (log, "moved away") for log in logs_about(registry.TaskReassigned, {"fromServer": server})
+        (log, "moved away")
+        for log in logs_about(registry.TaskReassigned, {"fromServer": server}, start_block)
     ]
-    events += [(log, "answered") for log in logs_about(registry.TaskCompleted, {"server": server})]
-    events += [(log, "abandoned") for log in logs_about(registry.TaskAbandoned, {"server": server})]
+    events += [
+        (log, "answered")
+        for log in logs_about(registry.TaskCompleted, {"server": server}, start_block)
+    ]
+    events += [
+        (log, "abandoned")
+        for log in logs_about(registry.TaskAbandoned, {"server": server}, start_block)
+    ]
     open_tasks: dict[int, ServerTask] = {}
     tasks: list[ServerTask] = []
     for log, kind in sorted(events, key=lambda e: (e[0].block_number, e[0].log_index)):

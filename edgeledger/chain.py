@@ -48,6 +48,8 @@ class AnvilNode:
         state_path: Path | None = None,
         state_interval_s: int = 1,
         timeout_s: float = 20.0,
+        chain_id: int | None = None,
+        fork_url: str | None = None,
     ) -> None:
         binary = shutil.which("anvil")
         if binary is None:
@@ -63,6 +65,12 @@ class AnvilNode:
             self.command += ["--block-time", str(block_time_s)]
         if state_path is not None:
             self.command += ["--state", str(state_path), "--state-interval", str(state_interval_s)]
+        if chain_id is not None:
+            self.command += ["--chain-id", str(chain_id)]
+        if fork_url is not None:
+            # A rehearsal: the target's state, and any sender's transactions taken without
+            # its key (the operator's address, as it is).
+            self.command += ["--fork-url", fork_url, "--auto-impersonate"]
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -140,9 +148,14 @@ def anvil_node(
     state_path: Path | None = None,
     state_interval_s: int = 1,
     timeout_s: float = 20.0,
+    chain_id: int | None = None,
+    fork_url: str | None = None,
 ) -> Iterator[AnvilNode]:
-    """Start anvil on a free loopback port (with a block time: a PoA-like chain); stop it after."""
-    node = AnvilNode(block_time_s, state_path, state_interval_s, timeout_s).start()
+    """Start anvil on a free loopback port (with a block time: a PoA-like chain; with a chain
+    id: a public network's; with a fork URL: a fork of that node's chain); stop it after."""
+    node = AnvilNode(
+        block_time_s, state_path, state_interval_s, timeout_s, chain_id, fork_url
+    ).start()
     try:
         yield node
     finally:
@@ -339,6 +352,23 @@ def code_at(address: str) -> bool:
     from ape import chain
 
     return bool(chain.provider.web3.eth.get_code(address))
+
+
+def node_chain_id() -> int:
+    """The chain id the connected node answers (eth_chainId). ape's `chain.chain_id` gives the
+    id its network config expects instead: 31337 for any node on `ethereum:local:<URI>`, even
+    an anvil started with a public testnet's id, whose record and signatures need the real one."""
+    from ape import chain
+
+    return int(chain.provider.web3.eth.chain_id)
+
+
+def code_hash_of(address: str) -> str:
+    """The keccak of the code at `address` (what EXTCODEHASH answers), as 0x-hex."""
+    from ape import chain
+    from eth_utils import keccak
+
+    return "0x" + keccak(bytes(chain.provider.web3.eth.get_code(address))).hex()
 
 
 def mined(tx_hash: Any, timeout_s: float) -> Any:

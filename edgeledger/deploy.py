@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from eth_utils import keccak
 
 from edgeledger.dmec.policies import Policy
 from edgeledger.errors import EdgeledgerError
@@ -60,6 +63,216 @@ class DeployParameters:
 # The policy id `deploy_all` gives the reputation-aware policy (after the four built-ins).
 REPUTATION_AWARE_POLICY_ID = len(Policy) + 1
 
+# The reputation manager's role for the contracts whose outcomes move scores (its
+# `OUTCOME_SOURCE_ROLE`, a constant of the contract: known without asking the chain).
+OUTCOME_SOURCE_ROLE = "0x" + keccak(text="OUTCOME_SOURCE_ROLE").hex()
+
+# The record's name of each built-in policy's contract (MCCPolicy is MaxCapacityPolicy).
+POLICY_CONTRACTS = {
+    Policy.RANDOM: ("RandomPolicy", "RandomPolicy"),
+    Policy.NEAREST: ("NearestPolicy", "NearestPolicy"),
+    Policy.MCC: ("MCCPolicy", "MaxCapacityPolicy"),
+    Policy.DELAY_AWARE: ("DelayAwarePolicy", "DelayAwarePolicy"),
+}
+
+
+def _nothing(_: Mapping[str, Any]) -> tuple[Any, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transaction of a deployment: a contract of `contract_type` deployed and known by
+    `name`, or (with `method`) a call of `method` on the contract known by `target`.
+    `arguments` builds the arguments from the contracts deployed before it (by name); a call's
+    `done` says whether the chain already shows its effect, so that a resumed deployment
+    never sends it twice."""
+
+    name: str
+    contract_type: str = ""
+    target: str = ""
+    method: str = ""
+    arguments: Callable[[Mapping[str, Any]], tuple[Any, ...]] = _nothing
+    done: Callable[[Mapping[str, Any]], bool] | None = None
+
+    @property
+    def deploys(self) -> bool:
+        return bool(self.contract_type)
+
+
+def _address_or_zero(contract: Any) -> str:
+    return str(contract.address) if contract is not None else ZERO_ADDRESS
+
+
+def reputation_steps(parameters: DeployParameters) -> list[Step]:
+    scores = parameters.scores
+    return [
+        Step(
+            "ReputationManager",
+            "ReputationManager",
+            arguments=lambda _: (
+                scores.weight,
+                scores.initial_score,
+                scores.reset_score,
+                scores.max_influence,
+                scores.influence_period_s,
+                parameters.admin_delay_s,
+            ),
+        )
+    ]
+
+
+def dmec_steps(parameters: DeployParameters) -> list[Step]:
+    """The four policies, then the registry with them as its policies 1..4 (in Policy order),
+    reporting outcomes to the reputation manager if one was deployed before."""
+    steps = [
+        Step(
+            name,
+            kind,
+            arguments=(lambda _: (parameters.mean_rate_kb_per_s,))
+            if policy is Policy.DELAY_AWARE
+            else _nothing,
+        )
+        for policy, (name, kind) in POLICY_CONTRACTS.items()
+    ]
+    steps.append(
+        Step(
+            "DroneMecRegistry",
+            "DroneMecRegistry",
+            arguments=lambda placed: (
+                parameters.task_timeout_s,
+                [placed[name].address for name, _ in POLICY_CONTRACTS.values()],
+                _address_or_zero(placed.get("ReputationManager")),
+                parameters.admin_delay_s,
+            ),
+        )
+    )
+    return steps
+
+
+def blockedge_steps(parameters: DeployParameters) -> list[Step]:
+    """The market (bidders need a score when a reputation manager was deployed before), its
+    two verifiers, and both listed: requests may name only listed verifiers."""
+    steps = [
+        Step(
+            "CollaborationMarket",
+            "CollaborationMarket",
+            arguments=lambda placed: (
+                (
+                    parameters.compensation_bps,
+                    _address_or_zero(placed.get("ReputationManager")),
+                    parameters.min_trusted_score,
+                    parameters.detector_bond_wei,
+                    parameters.min_scored_incentive_wei,
+                    parameters.min_scored_deposit_wei,
+                    parameters.min_window_s,
+                    parameters.max_term_s,
+                    parameters.admin_delay_s,
+                ),
+            ),
+        ),
+        Step(
+            "ProofOfWorkVerifier",
+            "ProofOfWorkVerifier",
+            arguments=lambda _: (parameters.pow_difficulty_bits,),
+        ),
+        Step("QuorumVerifier", "QuorumVerifier", arguments=lambda _: (parameters.quorum,)),
+    ]
+    steps += [_listing(verifier) for verifier in ("ProofOfWorkVerifier", "QuorumVerifier")]
+    return steps
+
+
+def wiring_steps(parameters: DeployParameters) -> list[Step]:
+    """One identity: the registry and the market report outcomes to the reputation manager;
+    the reputation-aware policy becomes the registry's policy 5 (as any later policy would)."""
+    steps = [_outcome_grant(source) for source in ("DroneMecRegistry", "CollaborationMarket")]
+    steps.append(
+        Step(
+            "ReputationAwarePolicy",
+            "ReputationAwarePolicy",
+            arguments=lambda placed: (
+                placed["ReputationManager"].address,
+                placed["DelayAwarePolicy"].address,
+                parameters.min_trusted_score,
+            ),
+        )
+    )
+    steps.append(
+        Step(
+            "register ReputationAwarePolicy",
+            target="DroneMecRegistry",
+            method="registerPolicy",
+            arguments=lambda placed: (placed["ReputationAwarePolicy"].address,),
+            done=lambda placed: (
+                int(placed["DroneMecRegistry"].policyCount()) >= REPUTATION_AWARE_POLICY_ID
+                and str(placed["DroneMecRegistry"].getPolicy(REPUTATION_AWARE_POLICY_ID))
+                == str(placed["ReputationAwarePolicy"].address)
+            ),
+        )
+    )
+    return steps
+
+
+def _listing(verifier: str) -> Step:
+    """The market lists the verifier deployed as `verifier`."""
+
+    def arguments(placed: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (placed[verifier].address,)
+
+    def done(placed: Mapping[str, Any]) -> bool:
+        return bool(placed["CollaborationMarket"].isListedVerifier(placed[verifier].address))
+
+    return Step(
+        f"list {verifier}",
+        target="CollaborationMarket",
+        method="listVerifier",
+        arguments=arguments,
+        done=done,
+    )
+
+
+def _outcome_grant(source: str) -> Step:
+    """The reputation manager takes outcomes from the contract deployed as `source`."""
+
+    def arguments(placed: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (OUTCOME_SOURCE_ROLE, placed[source].address)
+
+    def done(placed: Mapping[str, Any]) -> bool:
+        return bool(placed["ReputationManager"].hasRole(*arguments(placed)))
+
+    return Step(
+        f"grant outcomes to {source}",
+        target="ReputationManager",
+        method="grantRole",
+        arguments=arguments,
+        done=done,
+    )
+
+
+def full_plan(parameters: DeployParameters) -> list[Step]:
+    """Every transaction of `deploy_all`, in order: what `ape run deploy` sends and records."""
+    return (
+        reputation_steps(parameters)
+        + dmec_steps(parameters)
+        + blockedge_steps(parameters)
+        + wiring_steps(parameters)
+    )
+
+
+def run_steps(steps: list[Step], sender: Any, placed: dict[str, Any]) -> dict[str, Any]:
+    """Send `steps` in order from `sender` (ape's way: each waits for its receipt), adding each
+    deployed contract to `placed` by name. For tests and replays, which need no record."""
+    from ape import project
+
+    for step in steps:
+        if step.deploys:
+            container = getattr(project, step.contract_type)
+            placed[step.name] = container.deploy(*step.arguments(placed), sender=sender)
+        else:
+            method = getattr(placed[step.target], step.method)
+            method(*step.arguments(placed), sender=sender)
+    return placed
+
 
 @dataclass
 class Deployment:
@@ -73,6 +286,27 @@ class Deployment:
     verifiers: dict[str, Any] = field(default_factory=dict)  # "ProofOfWork", "Quorum"
     reputation_aware_policy: Any = None  # policy REPUTATION_AWARE_POLICY_ID, when deployed
 
+    @classmethod
+    def of(cls, placed: Mapping[str, Any], parameters: DeployParameters) -> Deployment:
+        """The deployment of the contracts in `placed` (by their names in the record)."""
+        return cls(
+            registry=placed.get("DroneMecRegistry"),
+            policies={
+                policy: placed[name]
+                for policy, (name, _) in POLICY_CONTRACTS.items()
+                if name in placed
+            },
+            parameters=parameters,
+            reputation=placed.get("ReputationManager"),
+            market=placed.get("CollaborationMarket"),
+            verifiers={
+                kind: placed[f"{kind}Verifier"]
+                for kind in ("ProofOfWork", "Quorum")
+                if f"{kind}Verifier" in placed
+            },
+            reputation_aware_policy=placed.get("ReputationAwarePolicy"),
+        )
+
     def policy_ids(self) -> dict[str, int]:
         """The registry's policy ids by label, as drones pass them to addOffloadingPolicy."""
         ids = {policy.label: int(policy) for policy in self.policies}
@@ -84,7 +318,7 @@ class Deployment:
         """Every deployed contract by its name in the record."""
         contracts = {"DroneMecRegistry": self.registry}
         for policy, instance in self.policies.items():
-            contracts[f"{policy.label}Policy"] = instance
+            contracts[POLICY_CONTRACTS[policy][0]] = instance
         if self.reputation_aware_policy is not None:
             contracts["ReputationAwarePolicy"] = self.reputation_aware_policy
         if self.reputation is not None:
@@ -108,111 +342,40 @@ def deploy_dmec(
 ) -> Deployment:
     """Deploy the four policies, then the registry with them as its policies 1..4; with a
     `reputation` manager the registry reports task outcomes to it (`deploy_all` wires it)."""
-    from ape import project
-
     parameters = parameters or DeployParameters()
-    policy_contracts = {
-        Policy.RANDOM: project.RandomPolicy,
-        Policy.NEAREST: project.NearestPolicy,
-        Policy.MCC: project.MaxCapacityPolicy,
-        Policy.DELAY_AWARE: project.DelayAwarePolicy,
-    }
-    policies = {}
-    for policy in Policy:
-        args = [parameters.mean_rate_kb_per_s] if policy is Policy.DELAY_AWARE else []
-        policies[policy] = policy_contracts[policy].deploy(*args, sender=sender)
-    # The registry takes them as its built-in policies, ids 1..4 in Policy order.
-    registry = project.DroneMecRegistry.deploy(
-        parameters.task_timeout_s,
-        [policies[p].address for p in Policy],
-        _address_or_zero(reputation),
-        parameters.admin_delay_s,
-        sender=sender,
-    )
-    return Deployment(
-        registry=registry, policies=policies, parameters=parameters, reputation=reputation
-    )
-
-
-def _address_or_zero(contract: Any) -> str:
-    return str(contract.address) if contract is not None else ZERO_ADDRESS
+    placed = {"ReputationManager": reputation} if reputation is not None else {}
+    return Deployment.of(run_steps(dmec_steps(parameters), sender, placed), parameters)
 
 
 def deploy_reputation(
     sender: Any, scores: ScoreParameters | None = None, admin_delay_s: int | None = None
 ) -> Any:
     """Deploy FRESCO's ReputationManager; `sender` becomes its admin and agent."""
-    from ape import project
-
-    scores = scores or ScoreParameters()
-    delay = DeployParameters.admin_delay_s if admin_delay_s is None else admin_delay_s
-    return project.ReputationManager.deploy(
-        scores.weight,
-        scores.initial_score,
-        scores.reset_score,
-        scores.max_influence,
-        scores.influence_period_s,
-        delay,
-        sender=sender,
+    defaults = DeployParameters()
+    parameters = replace(
+        defaults,
+        scores=scores or defaults.scores,
+        admin_delay_s=defaults.admin_delay_s if admin_delay_s is None else admin_delay_s,
     )
+    return run_steps(reputation_steps(parameters), sender, {})["ReputationManager"]
 
 
 def deploy_blockedge(
     sender: Any, parameters: DeployParameters | None = None, reputation: Any = None
 ) -> tuple[Any, dict[str, Any]]:
-    """Deploy BlockEdge's market and its two verifiers; with a `reputation` manager, bidders
-    need a score and winners' outcomes go to it (`deploy_all` wires it)."""
-    from ape import project
-
+    """Deploy BlockEdge's market and its two verifiers, both listed; with a `reputation`
+    manager, bidders need a score and winners' outcomes go to it (`deploy_all` wires it)."""
     parameters = parameters or DeployParameters()
-    market = project.CollaborationMarket.deploy(
-        (
-            parameters.compensation_bps,
-            _address_or_zero(reputation),
-            parameters.min_trusted_score,
-            parameters.detector_bond_wei,
-            parameters.min_scored_incentive_wei,
-            parameters.min_scored_deposit_wei,
-            parameters.min_window_s,
-            parameters.max_term_s,
-            parameters.admin_delay_s,
-        ),
-        sender=sender,
-    )
-    verifiers = {
-        "ProofOfWork": project.ProofOfWorkVerifier.deploy(
-            parameters.pow_difficulty_bits, sender=sender
-        ),
-        "Quorum": project.QuorumVerifier.deploy(parameters.quorum, sender=sender),
-    }
-    # Requests may name only verifiers the verifier admin listed.
-    for verifier in verifiers.values():
-        market.listVerifier(verifier, sender=sender)
-    return market, verifiers
+    placed = {"ReputationManager": reputation} if reputation is not None else {}
+    deployment = Deployment.of(run_steps(blockedge_steps(parameters), sender, placed), parameters)
+    return deployment.market, deployment.verifiers
 
 
 def deploy_all(sender: Any, parameters: DeployParameters | None = None) -> Deployment:
-    """Deploy every edgeledger contract in dependency order and wire them to one identity:
-    the reputation manager first; the registry and the market reporting outcomes to it (its
-    OUTCOME_SOURCE_ROLE); the reputation-aware policy as the registry's policy 5 (through
-    `registerPolicy`, as any later policy). `sender` is admin and agent everywhere."""
-    from ape import project
-
+    """Deploy every edgeledger contract in dependency order and wire them to one identity
+    (`full_plan`). `sender` is admin and agent everywhere."""
     parameters = parameters or DeployParameters()
-    reputation = deploy_reputation(sender, parameters.scores, parameters.admin_delay_s)
-    deployment = deploy_dmec(sender, parameters, reputation)
-    deployment.market, deployment.verifiers = deploy_blockedge(sender, parameters, reputation)
-    source_role = reputation.OUTCOME_SOURCE_ROLE()
-    for source in (deployment.registry, deployment.market):
-        reputation.grantRole(source_role, source, sender=sender)
-    deployment.reputation_aware_policy = project.ReputationAwarePolicy.deploy(
-        reputation,
-        deployment.policies[Policy.DELAY_AWARE],
-        parameters.min_trusted_score,
-        sender=sender,
-    )
-    deployment.registry.registerPolicy(deployment.reputation_aware_policy, sender=sender)
-    return deployment
+    return Deployment.of(run_steps(full_plan(parameters), sender, {}), parameters)
 
 
 def admit_edge_server(
@@ -229,17 +392,19 @@ def record_path(chain_id: int, directory: Path = DEPLOYMENTS_DIR) -> Path:
 
 
 def check_can_record(chain_id: int, directory: Path = DEPLOYMENTS_DIR, force: bool = False) -> Path:
-    """Refuse, before anything is broadcast, to overwrite a record without `force`."""
+    """Refuse, before anything is broadcast, to overwrite a finished record without `force`
+    (an unfinished one is resumed: `edgeledger.rollout`)."""
     path = record_path(chain_id, directory)
     if not path.exists():
         return path
-    recorded_chain = _load_record(path, "move it away or pass --force")["chain_id"]
+    record = _load_record(path, "move it away or pass --force")
+    recorded_chain = record["chain_id"]
     if recorded_chain != chain_id:
         raise EdgeledgerError(
             f"{path} records chain {recorded_chain}, not {chain_id}; "
             "move it away or pass --force to replace it"
         )
-    if not force:
+    if not force and record.get("complete", True):
         raise EdgeledgerError(
             f"chain {chain_id} already has a deployment in {path}; pass --force to deploy anew"
         )
@@ -270,6 +435,11 @@ def recorded(chain_id: int, directory: Path = DEPLOYMENTS_DIR, or_else: str = ""
         raise EdgeledgerError(f"{path} records chain {record['chain_id']}, not {chain_id}")
     if not isinstance(record.get("contracts"), dict):
         raise EdgeledgerError(f"{path} has no contracts; {REDEPLOY}")
+    if not record.get("complete", True):
+        raise EdgeledgerError(
+            f"the deployment in {path} is unfinished ({len(record.get('steps', []))} of "
+            f"{len(full_plan(DeployParameters()))} steps); run `ape run deploy` again to finish it"
+        )
     return record
 
 
@@ -304,10 +474,15 @@ def write_record(
         "policies": deployment.policy_ids(),
         "parameters": asdict(deployment.parameters),
     }
-    directory.mkdir(parents=True, exist_ok=True)
     path = record_path(chain_id, directory)
-    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
-        json.dump(record, handle, indent=2)
+    write_json(path, record)
+    return path
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` to `path` atomically: a reader (or a crash) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
+        json.dump(data, handle, indent=2)
         handle.write("\n")
     os.replace(handle.name, path)
-    return path

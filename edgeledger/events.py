@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
-def logs_about(event: Any, topics: dict[str, str]) -> list[Any]:
-    """Every log of `event` whose indexed fields equal `topics`, oldest first."""
-    return list(event.range(0, None, search_topics=topics))
+def logs_about(event: Any, topics: dict[str, str], start_block: int = 0) -> list[Any]:
+    """Every log of `event` whose indexed fields equal `topics`, oldest first, from
+    `start_block` on (a deployment's first block: a public chain's earlier blocks hold none)."""
+    return list(event.range(start_block, None, search_topics=topics))
 
 
 class BlockTimes:

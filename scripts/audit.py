@@ -5,9 +5,10 @@ reassignments, kind and sizes, submission and result times, and the result diges
 A server (one identity across the contracts): every DMEC task assigned to it and how it closed,
 every market request it won and whether it was slashed, and every step of its reputation with
 the report behind it (from FRESCO reporters, the registry or the market).
-The registry is the one `ape run deploy` recorded for the chain, or `--registry`; a server's
-reputation manager is the registry's own, and the market is the recorded one, if any. Every
-refusal is one line on stderr and a non-zero exit.
+The registry is the one `ape run deploy` recorded for the chain (its logs read from the
+deployment's first block), or `--registry`; a server's reputation manager is the registry's
+own, and the market is the recorded one, if any. Every refusal is one line on stderr and a
+non-zero exit.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from typing import Any
 
 import click
 
-from edgeledger.chain import connected
+from edgeledger.chain import connected, node_chain_id
 from edgeledger.cli import deployments_dir_option, network_choice_option
-from edgeledger.deploy import DEPLOYMENTS_DIR, recorded_address
+from edgeledger.deploy import DEPLOYMENTS_DIR, recorded, recorded_address
 from edgeledger.errors import EdgeledgerError, exit_on_user_error
 
 
@@ -63,38 +64,45 @@ def cli(
     with connected(network_choice):
         from ape import chain, project
 
+        chain_id = node_chain_id()
+        start_block = 0  # a registry given by address: its logs are searched from the start
         if registry_text:
             address = _address(registry_text, "--registry")
         else:
-            address = recorded_address(chain.chain_id, "DroneMecRegistry", deployments_dir)
+            address = recorded_address(chain_id, "DroneMecRegistry", deployments_dir)
+            start_block = int(recorded(chain_id, deployments_dir).get("start_block", 0))
         if not chain.provider.get_code(address):
             raise EdgeledgerError(
-                f"no contract at {address} on chain {chain.chain_id}; check --registry or --network"
+                f"no contract at {address} on chain {chain_id}; check --registry or --network"
             )
         registry = project.DroneMecRegistry.at(address)
         if subject is not None:
-            text, record = _device(registry, subject, address)
+            text, record = _device(registry, subject, address, start_block)
         else:
             assert server is not None
             market = None
             if not registry_text:
-                market_address = _recorded_or_none(chain.chain_id, deployments_dir)
+                market_address = _recorded_or_none(chain_id, deployments_dir)
                 if market_address:
                     market = project.CollaborationMarket.at(market_address)
-            text, record = _server(registry, server, market, address)
+            text, record = _server(registry, server, market, address, start_block)
         click.echo(json.dumps(record, indent=2) if as_json else text)
 
 
-def _device(registry: Any, device: str, address: str) -> tuple[str, dict[str, Any]]:
+def _device(
+    registry: Any, device: str, address: str, start_block: int
+) -> tuple[str, dict[str, Any]]:
     from edgeledger.dmec.audit import device_history, format_history
 
-    history = device_history(registry, device)
+    history = device_history(registry, device, start_block)
     if not history.registered_by:
         raise EdgeledgerError(f"device {device} was never registered in the registry at {address}")
     return format_history(history), asdict(history)
 
 
-def _server(registry: Any, server: str, market: Any, address: str) -> tuple[str, dict[str, Any]]:
+def _server(
+    registry: Any, server: str, market: Any, address: str, start_block: int
+) -> tuple[str, dict[str, Any]]:
     from ape import project
 
     from edgeledger.audit import format_server_history, server_history
@@ -104,7 +112,9 @@ def _server(registry: Any, server: str, market: Any, address: str) -> tuple[str,
     reputation = None
     if reputation_address != ZERO_ADDRESS:
         reputation = project.ReputationManager.at(reputation_address)
-    history = server_history(server, registry=registry, reputation=reputation, market=market)
+    history = server_history(
+        server, registry=registry, reputation=reputation, market=market, start_block=start_block
+    )
     if not history.known:
         raise EdgeledgerError(
             f"server {server} has no task, market win or reputation under the registry at {address}"

@@ -1,60 +1,39 @@
 """`ape run deploy --network <choice> --account <alias>`: deploy every edgeledger contract.
 
-Thin CLI over edgeledger.deploy. Every refusal is one line on stderr and a non-zero exit; the
-deployment record is written only after every contract is deployed.
+Thin CLI over edgeledger.rollout. Before anything is sent, the deployment is rehearsed on a
+fork of the target (anvil, started here, sending as the account without its key): every step's
+gas, the cost at the node's current fees, the account's balance against it. `--dry-run` stops
+there and writes nothing. A real run then sends one step at a time and records each in
+deployments/<chain-id>.json as soon as it is mined; run again after any failure and it resumes.
+Every refusal is one line on stderr and a non-zero exit.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
 
 import click
 
-from edgeledger.chain import connected
+from edgeledger.chain import connected, node_chain_id
 from edgeledger.cli import deployments_dir_option, network_choice_option
-from edgeledger.deploy import DEPLOYMENTS_DIR, check_can_record, deploy_all, write_record
+from edgeledger.deploy import DEPLOYMENTS_DIR, DeployParameters, check_can_record
 from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
+from edgeledger.operations.accounts import load_account
+from edgeledger.operations.rollout import (
+    GAS_HEADROOM,
+    GWEI,
+    DeployRecord,
+    FeePolicy,
+    KeySigner,
+    Rollout,
+    rehearse,
+)
 
 LOCAL_NETWORKS = {"local"}
 
 
-def _account(alias: str | None, is_local: bool) -> Any:
-    from ape import accounts
-    from ape.exceptions import ApeException
-
-    if alias is None or alias.startswith("test:"):
-        if not is_local:
-            raise EdgeledgerError(
-                "a live network needs --account <alias> (import one with `ape accounts import`)"
-            )
-        index = alias.split(":", 1)[1] if alias else "0"
-        count = len(accounts.test_accounts)
-        if not (index.isascii() and index.isdigit() and int(index) < count):
-            raise EdgeledgerError(
-                f"--account {alias!r}: the local test accounts are test:0 to test:{count - 1}"
-            )
-        return accounts.test_accounts[int(index)]
-    try:
-        account = accounts.load(alias)
-    except (ApeException, IndexError, KeyError, ValueError):
-        raise EdgeledgerError(
-            f"no account named {alias!r}; import it with `ape accounts import {alias}`"
-        ) from None
-    if hasattr(account, "unlock") and getattr(account, "locked", False):
-        variable = f"APE_ACCOUNTS_{alias}_PASSPHRASE"
-        if variable not in os.environ and not click.get_text_stream("stdin").isatty():
-            raise EdgeledgerError(
-                f"account {alias!r} is locked; set {variable} or run in a terminal to type it"
-            )
-        try:
-            account.unlock(passphrase=os.environ.get(variable))
-        except Exception:
-            raise EdgeledgerError(
-                f"could not unlock account {alias!r}: wrong passphrase?"
-            ) from None
-    return account
+def _eth(wei: float) -> str:
+    return f"{wei / 10**18:.6f} ETH"
 
 
 @click.command()
@@ -65,46 +44,85 @@ def _account(alias: str | None, is_local: bool) -> Any:
 @click.option(
     "--account", "alias", help="Account alias (`ape accounts list`); test:N on local chains."
 )
-@click.option("--force", is_flag=True, help="Replace an existing deployments/<chain-id>.json.")
+@click.option("--dry-run", is_flag=True, help="Rehearse on a fork, print the cost, send nothing.")
+@click.option("--force", is_flag=True, help="Replace a finished deployments/<chain-id>.json.")
 @click.option("--yes", is_flag=True, help="Do not ask before broadcasting to a live network.")
+@click.option(
+    "--max-fee-gwei",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Never pay more than this a gas (EIP-1559 max fee), replacements included.",
+)
+@click.option(
+    "--stuck-after-s",
+    type=click.FloatRange(min=1),
+    default=180.0,
+    show_default=True,
+    help="Replace a transaction at a higher fee when no block took it in this time.",
+)
 @deployments_dir_option(DEPLOYMENTS_DIR)
 @exit_on_user_error
 def cli(
     network_choice: str,
     alias: str | None,
+    dry_run: bool,
     force: bool,
     yes: bool,
+    max_fee_gwei: float | None,
+    stuck_after_s: float,
     deployments_dir: Path,
 ) -> None:
     from ape.exceptions import ApeException
+    from web3.exceptions import Web3Exception
 
+    fees = FeePolicy(int(max_fee_gwei * GWEI) if max_fee_gwei else None)
+    parameters = DeployParameters()
     with connected(network_choice) as network:
         from ape import chain
 
         is_local = network.name in LOCAL_NETWORKS
-        account = _account(alias, is_local)
-        chain_id = chain.chain_id
-        check_can_record(chain_id, deployments_dir, force)
+        account = load_account(alias, is_local, unlock=not dry_run)
+        address = str(account.address)
+        chain_id = node_chain_id()
+        path = check_can_record(chain_id, deployments_dir, force)
+        base, tip = fees.network()
+        max_fee, _ = fees.current()
+        gas = rehearse(str(chain.provider.http_uri), address, path, parameters)
+        total = sum(gas.values())
+        for name, used in gas.items():
+            click.echo(f"{name:<38} gas {used:>9,}")
+        balance = int(chain.provider.web3.eth.get_balance(address))
+        worst = int(total * GAS_HEADROOM) * max_fee
+        click.echo(
+            f"{len(gas)} transactions, gas {total:,}: about {_eth(total * (base + tip))} at "
+            f"{(base + tip) / GWEI:.3f} gwei a gas now, at most {_eth(worst)} (gas limits at "
+            f"the max fee {max_fee / GWEI:.3f} gwei); {address} holds {_eth(balance)}"
+        )
+        if balance < worst:
+            short = f"short by {_eth(worst - balance)}; fund {address} before a real run"
+            if dry_run:
+                click.echo(short)
+            else:
+                raise EdgeledgerError(f"{address} holds {_eth(balance)}, {short}")
+        if dry_run:
+            click.echo("dry run: nothing sent, nothing written")
+            return
         if not is_local and not yes:
             prompt = (
                 f"Deploy edgeledger to {network.ecosystem.name}:{network.name} "
-                f"(chain {chain_id}) from {account.address}?"
+                f"(chain {chain_id}) from {address}?"
             )
             if not click.get_text_stream("stdin").isatty() or not click.confirm(prompt):
                 raise EdgeledgerError("not confirmed; pass --yes to deploy without asking")
+        # The network by name, never its URI: that often carries an API key, and the record is
+        # committed.
+        named = f"{network.ecosystem.name}:{network.name}"
+        record = DeployRecord.start_or_resume(path, chain_id, named, address, parameters)
+        rollout = Rollout(record, KeySigner(account), fees, stuck_after_s, echo=click.echo)
         try:
-            deployment = deploy_all(account)
-        except ApeException as error:
+            rollout.run(parameters)
+        except (ApeException, Web3Exception, OSError) as error:
             raise EdgeledgerError(
-                f"deployment failed, nothing recorded: {first_line(error)}"
+                f"deployment stopped, what was mined is recorded in {path}: {first_line(error)}; "
+                "run the same command again to resume"
             ) from None
-        for name, address in deployment.addresses().items():
-            click.echo(f"{name:<20} {address}")
-        path = write_record(
-            deployment,
-            chain_id=chain_id,
-            network=network_choice,
-            deployer=str(account.address),
-            directory=deployments_dir,
-        )
         click.echo(f"recorded in {path}; `ape run verify` publishes the sources")

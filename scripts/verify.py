@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from edgeledger.chain import connected
+from edgeledger.chain import connected, node_chain_id
 from edgeledger.cli import deployments_dir_option, network_choice_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, record_path, recorded
 from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
@@ -140,7 +140,7 @@ def cli(
     with connected(network_choice):
         from ape import chain
 
-        chain_id = chain.chain_id
+        chain_id = node_chain_id()
         record = recorded(chain_id, deployments_dir)
         types = _recorded_types(record, record_path(chain_id, deployments_dir))
         unknown = sorted(set(names) - set(types))

@@ -37,8 +37,9 @@ class DeviceHistory:
     tasks: list[TaskHistory] = field(default_factory=list)
 
 
-def device_history(registry: Any, device: str) -> DeviceHistory:
-    """Rebuild the device's registration, moves and every task from events."""
+def device_history(registry: Any, device: str, start_block: int = 0) -> DeviceHistory:
+    """Rebuild the device's registration, moves and every task from events (from
+    `start_block`, the registry's deployment, on)."""
     times = BlockTimes()
 
     def at(log: Any) -> int:
@@ -46,12 +47,12 @@ def device_history(registry: Any, device: str) -> DeviceHistory:
 
     history = DeviceHistory(device=device)
     topics = {"device": device}
-    for log in logs_about(registry.DeviceRegistered, topics):
+    for log in logs_about(registry.DeviceRegistered, topics, start_block):
         history.registered_by.append((at(log), str(log.drone)))
-    for log in logs_about(registry.DeviceMoved, topics):
+    for log in logs_about(registry.DeviceMoved, topics, start_block):
         history.moves.append((at(log), str(log.fromDrone), str(log.toDrone)))
     tasks: dict[int, TaskHistory] = {}
-    for log in logs_about(registry.TaskSubmitted, topics):
+    for log in logs_about(registry.TaskSubmitted, topics, start_block):
         task = TaskHistory(
             task_id=int(log.taskId),
             device=device,
@@ -64,16 +65,16 @@ def device_history(registry: Any, device: str) -> DeviceHistory:
             servers=[str(log.server)],
         )
         tasks[task.task_id] = task
-    for log in logs_about(registry.TaskReassigned, topics):
+    for log in logs_about(registry.TaskReassigned, topics, start_block):
         task = tasks[int(log.taskId)]
         task.servers.append(str(log.toServer))
         task.reassigned_at.append(at(log))
-    for log in logs_about(registry.TaskCompleted, topics):
+    for log in logs_about(registry.TaskCompleted, topics, start_block):
         task = tasks[int(log.taskId)]
         task.completed_at = at(log)
         task.result_digest = "0x" + bytes(log.resultDigest).hex()
         task.answered_by = str(log.server)
-    for log in logs_about(registry.TaskAbandoned, topics):
+    for log in logs_about(registry.TaskAbandoned, topics, start_block):
         tasks[int(log.taskId)].abandoned_at = at(log)
     history.tasks = sorted(tasks.values(), key=lambda t: t.task_id)
     return history

@@ -201,11 +201,18 @@ def replay_scores(contract: Any, parameters: ScoreParameters, start_block: int =
     return book
 
 
-def score_history(contract: Any, parameters: ScoreParameters, node: str) -> list[ScoreStep]:
-    """Every change of `node`'s score, from the logs alone: registration, reports, resets."""
+def score_history(
+    contract: Any, parameters: ScoreParameters, node: str, start_block: int = 0
+) -> list[ScoreStep]:
+    """Every change of `node`'s score, from the logs alone (from `start_block`, the contract's
+    deployment, on): registration, reports, resets."""
     book = ScoreBook(parameters)
     key = node.lower()
-    return [step for index, step in _replay(contract, book, 0) if book.indices.get(key) == index]
+    return [
+        step
+        for index, step in _replay(contract, book, start_block)
+        if book.indices.get(key) == index
+    ]
 
 
 def scores_after(

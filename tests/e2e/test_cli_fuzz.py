@@ -43,7 +43,8 @@ WORK = {
     "scenario": ["run_scenario"],
     "fresco": ["run_fresco_replay", "run_ablation", "run_sensitivity"],
     "demo": ["deploy_all"],
-    "deploy": ["deploy_all"],
+    "deploy": ["rehearse"],  # the first thing it does on the chain: a fork of it
+    "check": [],  # without a record it refuses; with one it reads: it runs for real
     "audit": [],  # reads events only: it runs for real
 }
 
@@ -182,8 +183,12 @@ OPTIONS: dict[str, dict[str, Any]] = {
         "--account": st.one_of(st.sampled_from(["test:0", "test:999"]), junk),
         "--force": FLAG,
         "--yes": FLAG,
+        "--dry-run": FLAG,
+        "--max-fee-gwei": st.one_of(numbers, junk),
+        "--stuck-after-s": value,
         "--network": networks,
     },
+    "check": {"--admin": st.one_of(address, junk), "--network": networks},
     "audit": {
         "--device": st.one_of(address, junk),
         "--server": st.one_of(address, junk),
@@ -233,7 +238,8 @@ def materialised(argv: list[Any], folder: Path, contents: list[bytes], live: str
 
 def assert_reaches_work_or_refuses(cli: Any, argv: list[str], folder: Path) -> str:
     # Outputs and records go to the example's folder, never into the repository.
-    where = {"deploy": "--deployments-dir", "audit": "--deployments-dir"}.get(cli.name, "--out")
+    records = ("deploy", "audit", "check")
+    where = "--deployments-dir" if cli.name in records else "--out"
     runner = CliRunner(mix_stderr=False)
     try:
         result = runner.invoke(cli, [*argv, where, str(folder / "out")], catch_exceptions=True)

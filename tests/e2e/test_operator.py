@@ -1,0 +1,377 @@
+"""An operator's whole path against an anvil that looks like Sepolia (chain id 11155111, 1 s
+blocks), reached by URI through ape's own `ethereum:sepolia` network, with keyfile accounts
+imported into ape (passphrases from the environment): rehearse, deploy, die halfway and
+resume, check, verify, run the system, hand the admin role over; and each bad input answered
+in one line. Slow (about two minutes): `make test-slow`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ape_cli import APE, ROOT, assert_one_line_refusal
+from eth_account import Account
+
+from edgeledger.chain import anvil_node, free_port
+from edgeledger.deploy import DeployParameters, full_plan
+
+pytestmark = pytest.mark.slow
+
+SEPOLIA = 11155111
+PASSPHRASE = "correct horse battery staple"
+OPERATOR_KEY = "0x" + "11" * 32
+SAFE_KEY = "0x" + "22" * 32
+STEPS = len(full_plan(DeployParameters()))
+CONTRACTS = sum(step.deploys for step in full_plan(DeployParameters()))
+
+
+def rpc(uri: str, method: str, *params: Any) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+    request = urllib.request.Request(
+        uri, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.loads(response.read())
+    assert "error" not in answer, answer
+    return answer["result"]
+
+
+class Operator:
+    """The operator's shell: ape with its own data folder (the imported keyfiles), the
+    passphrases in the environment, a deployments folder of its own."""
+
+    def __init__(self, tmp: Path, uri: str) -> None:
+        self.uri, self.network = uri, f"ethereum:sepolia:{uri}"
+        self.records = tmp / "deployments"
+        self.env = {
+            **os.environ,
+            "APE_DATA_FOLDER": str(tmp / "ape"),
+            "APE_ACCOUNTS_operator_PASSPHRASE": PASSPHRASE,
+            "APE_ACCOUNTS_safe_PASSPHRASE": PASSPHRASE,
+        }
+        accounts = tmp / "ape" / "accounts"
+        accounts.mkdir(parents=True)
+        self.address = {}
+        for alias, key in (("operator", OPERATOR_KEY), ("safe", SAFE_KEY)):
+            (accounts / f"{alias}.json").write_text(json.dumps(Account.encrypt(key, PASSPHRASE)))
+            self.address[alias] = Account.from_key(key).address
+
+    def command(self, script: str, *args: str, network: str | None = None) -> list[str]:
+        places = ["--network", network or self.network, "--deployments-dir", str(self.records)]
+        return [APE, "run", script, *args, *places]
+
+    def run(
+        self,
+        script: str,
+        *args: str,
+        env: dict[str, str] | None = None,
+        network: str | None = None,
+    ) -> Any:
+        return subprocess.run(
+            self.command(script, *args, network=network),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+            env=env or self.env,
+        )
+
+    def deploy(self, *args: str) -> Any:
+        return self.run("deploy", "--account", "operator", "--yes", *args)
+
+    def start_deploy(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self.command("deploy", "--account", "operator", "--yes", *args),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env=self.env,
+            start_new_session=True,
+        )
+
+    @property
+    def record_file(self) -> Path:
+        return self.records / f"{SEPOLIA}.json"
+
+    def record(self) -> dict[str, Any]:
+        return dict(json.loads(self.record_file.read_text()))
+
+    def fund(self, alias: str, wei: int) -> None:
+        rpc(self.uri, "anvil_setBalance", self.address[alias], hex(wei))
+
+
+@pytest.fixture()
+def operator(tmp_path: Path) -> Iterator[Operator]:
+    with anvil_node(block_time_s=1, chain_id=SEPOLIA) as node:
+        yield Operator(tmp_path, node.uri)
+
+
+def wait_for(condition: Any, what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def in_flight(operator: Operator) -> str | None:
+    """The hash of the deployment's transaction that the node holds unmined, if any."""
+    if not operator.record_file.exists():
+        return None
+    pending = operator.record().get("pending")
+    if not pending or not pending["transactions"]:
+        return None
+    tx = rpc(operator.uri, "eth_getTransactionByHash", pending["transactions"][-1])
+    return str(tx["hash"]) if tx and tx["blockNumber"] is None else None
+
+
+def killed_in_flight(operator: Operator, after_steps: int, *args: str) -> str:
+    """Start a deployment, stop the node's mining once `after_steps` steps are recorded, and
+    kill the deployment (SIGKILL) once its next transaction is in the node's pool, unmined.
+    Mining stays stopped; returns that transaction's hash."""
+    process = operator.start_deploy(*args)
+    try:
+        wait_for(
+            lambda: (
+                operator.record_file.exists() and len(operator.record()["steps"]) >= after_steps
+            ),
+            f"{after_steps} steps",
+            120,
+        )
+        rpc(operator.uri, "evm_setIntervalMining", 0)
+        tx_hash = None
+
+        def sent() -> bool:
+            nonlocal tx_hash
+            tx_hash = in_flight(operator)
+            return tx_hash is not None
+
+        wait_for(sent, "a transaction in flight")
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+    assert tx_hash is not None
+    return tx_hash
+
+
+def creations_by(operator: Operator, alias: str) -> tuple[int, int]:
+    """(transactions, contract creations) the account has in the chain's blocks."""
+    sender = operator.address[alias].lower()
+    sent = created = 0
+    for number in range(int(rpc(operator.uri, "eth_blockNumber"), 16) + 1):
+        block = rpc(operator.uri, "eth_getBlockByNumber", hex(number), True)
+        for tx in block["transactions"]:
+            if tx["from"].lower() == sender:
+                sent += 1
+                created += tx["to"] is None
+    return sent, created
+
+
+def test_operator__bad_input_is_one_line(operator: Operator) -> None:
+    # An unreachable node.
+    dead = f"ethereum:sepolia:http://127.0.0.1:{free_port()}"
+    result = operator.run("deploy", "--account", "operator", network=dead)
+    assert_one_line_refusal(result, "cannot reach the node")
+    # A locked account: no passphrase in the environment, no terminal to type it.
+    locked = {k: v for k, v in operator.env.items() if not k.startswith("APE_ACCOUNTS_")}
+    result = operator.run("deploy", "--account", "operator", "--yes", env=locked)
+    assert_one_line_refusal(result, "account 'operator' is locked")
+    # Too little ether for the deployment (the rehearsal measured what it needs).
+    operator.fund("operator", 10**15)
+    result = operator.deploy()
+    assert_one_line_refusal(result, "short by")
+    assert not operator.record_file.exists()
+    # A record of another chain under this chain's name.
+    operator.records.mkdir()
+    operator.record_file.write_text(json.dumps({"chain_id": 5, "contracts": {}}))
+    for script in ("deploy", "check"):
+        args = ("--account", "operator", "--yes") if script == "deploy" else ()
+        result = operator.run(script, *args)
+        assert_one_line_refusal(result, f"records chain 5, not {SEPOLIA}")
+
+
+def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator) -> None:
+    operator.fund("operator", 10**19)
+
+    # Dry run: the steps' gas and the cost, nothing written, nothing sent.
+    dry = operator.run("deploy", "--account", "operator", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "nothing sent, nothing written" in dry.stdout
+    assert not operator.records.exists()
+    assert (
+        rpc(operator.uri, "eth_getTransactionCount", operator.address["operator"], "latest")
+        == "0x0"
+    )
+    rehearsed = {
+        line.split(" gas ")[0].strip(): int(line.split(" gas ")[1].split()[0].replace(",", ""))
+        for line in dry.stdout.splitlines()
+        if " gas " in line and not line.startswith(str(STEPS))
+    }
+    assert len(rehearsed) == STEPS
+
+    # Killed after a broadcast, before its receipt: the transaction is mined while the
+    # deployment is dead; the resumed run finds it by its record and sends it no second time.
+    first = killed_in_flight(operator, 3)
+    rpc(operator.uri, "evm_setIntervalMining", 1)
+    wait_for(lambda: in_flight(operator) is None, "the orphan mined")
+    # Killed again, and this time its transaction is lost (dropped from the only pool that
+    # had it): as if it had died between two steps. The resumed run sends that step again,
+    # at the same nonce.
+    second = killed_in_flight(operator, 6)
+    assert second != first
+    rpc(operator.uri, "anvil_dropTransaction", second)
+    rpc(operator.uri, "evm_setIntervalMining", 1)
+    resumed = operator.deploy()
+    assert resumed.returncode == 0, resumed.stderr
+    record = operator.record()
+    assert record["complete"] and record["pending"] is None
+    assert [entry["name"] for entry in record["steps"]] == [
+        s.name for s in full_plan(DeployParameters())
+    ]
+    assert first in {entry.get("transaction") for entry in record["steps"]}
+    assert creations_by(operator, "operator") == (STEPS, CONTRACTS)  # nothing twice
+    assert record["start_block"] == min(entry["block"] for entry in record["steps"])
+    # The rehearsal's gas is the real gas, step by step (within 5% in all).
+    real = {entry["name"]: entry["gas_used"] for entry in record["steps"]}
+    assert abs(sum(real.values()) - sum(rehearsed.values())) <= 0.05 * sum(real.values())
+    # Run again: a finished deployment is not redone.
+    again = operator.deploy()
+    assert_one_line_refusal(again, "already has a deployment")
+
+    # Check: passes; then fails for each item broken by hand.
+    check = operator.run("check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "FAIL" not in check.stdout and check.stdout.count("ok  ") >= 40
+    quorum = record["contracts"]["QuorumVerifier"]
+    delisted = operator.run("admin", "delist-verifier", quorum, "--account", "operator")
+    assert delisted.returncode == 0, delisted.stderr
+    broken = operator.run("check")
+    assert_one_line_refusal(broken, "1 check(s) failed")
+    assert "FAIL wired: list QuorumVerifier" in broken.stdout
+    relisted = operator.run("admin", "list-verifier", quorum, "--account", "operator")
+    assert relisted.returncode == 0, relisted.stderr
+    assert operator.run("check").returncode == 0
+
+    edited = operator.record()
+    edited["parameters"]["task_timeout_s"] = 61
+    operator.record_file.write_text(json.dumps(edited))
+    broken = operator.run("check")
+    assert_one_line_refusal(broken, "1 check(s) failed")
+    assert "FAIL DroneMecRegistry.TASK_TIMEOUT_S" in broken.stdout
+    operator.record_file.write_text(json.dumps(record))
+
+    pow_verifier = record["contracts"]["ProofOfWorkVerifier"]
+    original_code = rpc(operator.uri, "eth_getCode", pow_verifier, "latest")
+    rpc(
+        operator.uri,
+        "anvil_setCode",
+        pow_verifier,
+        rpc(operator.uri, "eth_getCode", quorum, "latest"),
+    )
+    broken = operator.run("check")
+    assert broken.returncode != 0
+    assert f"FAIL code of ProofOfWorkVerifier at {pow_verifier}" in broken.stdout
+    rpc(operator.uri, "anvil_setCode", pow_verifier, original_code)
+
+    # Verify: the requests for the explorer, built from the chain's creation transactions.
+    requests = operator.run("verify", "--dry-run", "--out", str(operator.records / "verify"))
+    assert requests.returncode == 0, requests.stderr
+    assert len(list((operator.records / "verify").glob("*.json"))) == CONTRACTS
+
+    # Running the system: admit a server (one identity), refused clearly when it is one.
+    server = Account.from_key("0x" + "33" * 32).address
+    admitted = operator.run(
+        "admin",
+        "admit-server",
+        server,
+        "--x-m",
+        "10",
+        "--y-m",
+        "20",
+        "--capacity-mcps",
+        "500",
+        "--account",
+        "operator",
+    )
+    assert admitted.returncode == 0, admitted.stderr
+    again = operator.run(
+        "admin",
+        "admit-server",
+        server,
+        "--x-m",
+        "10",
+        "--y-m",
+        "20",
+        "--capacity-mcps",
+        "500",
+        "--account",
+        "operator",
+    )
+    assert_one_line_refusal(again, "DroneMecRegistry.registerServer would revert with")
+    # The safe is not the admin: what it may not do is refused before sending.
+    operator.fund("safe", 10**18)
+    refused = operator.run("admin", "grant-reporter", server, "--account", "safe")
+    assert_one_line_refusal(refused, "AccessControlUnauthorizedAccount")
+    assert "DEFAULT_ADMIN_ROLE" in refused.stderr
+
+    # Hand the admin role over to the safe: begin, wait out the delay, accept from the safe.
+    begun = operator.run(
+        "admin", "begin-handover", operator.address["safe"], "--account", "operator"
+    )
+    assert begun.returncode == 0, begun.stderr
+    early = operator.run("admin", "accept-handover", "--account", "safe")
+    assert_one_line_refusal(early, "AccessControlEnforcedDefaultAdminDelay")
+    rpc(operator.uri, "evm_increaseTime", DeployParameters().admin_delay_s + 1)
+    rpc(operator.uri, "evm_mine")
+    accepted = operator.run("admin", "accept-handover", "--account", "safe")
+    assert accepted.returncode == 0, accepted.stderr
+    assert operator.record()["admin"] == operator.address["safe"]
+    check = operator.run("check")
+    assert check.returncode == 0, check.stdout
+    stale = operator.run("check", "--admin", operator.address["operator"])
+    assert "FAIL admin of DroneMecRegistry" in stale.stdout
+    granted = operator.run("admin", "grant-reporter", server, "--account", "safe")
+    assert granted.returncode == 0, granted.stderr
+
+
+def test_operator__stuck_transaction_replaced_under_the_cap(operator: Operator) -> None:
+    operator.fund("operator", 10**20)
+    # Mining stays stopped: the transaction in flight waits in the pool, as one does behind
+    # higher bids. (anvil drops a transaction that a block's base fee outprices, so a base fee
+    # raised above it would lose it, not leave it stuck.)
+    killed_in_flight(operator, 1, "--stuck-after-s", "2")
+    pending = operator.record()["pending"]
+    stuck_hash = pending["transactions"][-1]
+    stuck_fee = int(rpc(operator.uri, "eth_getTransactionByHash", stuck_hash)["maxFeePerGas"], 16)
+    # A cap that a replacement (12.5% more) cannot fit under: refused in one line, kept.
+    capped = operator.deploy("--stuck-after-s", "2", "--max-fee-gwei", str(1.05 * stuck_fee / 1e9))
+    assert_one_line_refusal(capped, "above --max-fee-gwei")
+    assert operator.record()["pending"]["transactions"] == [stuck_hash]
+    # Without it: replaced at a higher fee, then mined, and the deployment finishes.
+    process = operator.start_deploy("--stuck-after-s", "2")
+
+    def replaced() -> bool:
+        assert process.poll() is None, process.communicate()
+        return len((operator.record()["pending"] or {}).get("transactions", [])) == 2
+
+    wait_for(replaced, "a replacement", 120)
+    rpc(operator.uri, "evm_setIntervalMining", 1)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert "replaced at a higher fee" in out, out
+    step = next(entry for entry in operator.record()["steps"] if entry["name"] == pending["step"])
+    assert step["transaction"] != stuck_hash
+    sent = rpc(operator.uri, "eth_getTransactionByHash", step["transaction"])
+    assert int(sent["maxFeePerGas"], 16) >= 1.125 * stuck_fee
+    assert sent["nonce"] == hex(pending["nonce"])
+    assert creations_by(operator, "operator") == (STEPS, CONTRACTS)

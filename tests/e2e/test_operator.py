@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from ape_cli import APE, ROOT, assert_one_line_refusal
 from eth_account import Account
+from explorer_stub import ExplorerStub
 
 from edgeledger.chain import anvil_node, free_port
 from edgeledger.deploy import DeployParameters, full_plan
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 SEPOLIA = 11155111
 PASSPHRASE = "correct horse battery staple"
-OPERATOR_KEY = "0x" + "11" * 32
+DEPLOYER_KEY = "0x" + "11" * 32
 SAFE_KEY = "0x" + "22" * 32
 STEPS = len(full_plan(DeployParameters()))
 CONTRACTS = sum(step.deploys for step in full_plan(DeployParameters()))
@@ -54,19 +56,33 @@ class Operator:
         self.env = {
             **os.environ,
             "APE_DATA_FOLDER": str(tmp / "ape"),
-            "APE_ACCOUNTS_operator_PASSPHRASE": PASSPHRASE,
+            "APE_ACCOUNTS_deployer_PASSPHRASE": PASSPHRASE,
             "APE_ACCOUNTS_safe_PASSPHRASE": PASSPHRASE,
+            "ETHERSCAN_API_KEY": "a-test-key",
         }
         accounts = tmp / "ape" / "accounts"
         accounts.mkdir(parents=True)
         self.address = {}
-        for alias, key in (("operator", OPERATOR_KEY), ("safe", SAFE_KEY)):
+        for alias, key in (("deployer", DEPLOYER_KEY), ("safe", SAFE_KEY)):
             (accounts / f"{alias}.json").write_text(json.dumps(Account.encrypt(key, PASSPHRASE)))
             self.address[alias] = Account.from_key(key).address
 
     def command(self, script: str, *args: str, network: str | None = None) -> list[str]:
         places = ["--network", network or self.network, "--deployments-dir", str(self.records)]
         return [APE, "run", script, *args, *places]
+
+    def raw(self, line: list[str]) -> Any:
+        """A command line as the operator types it (network included); the records go to the
+        test's folder."""
+        return subprocess.run(
+            [APE, *line, "--deployments-dir", str(self.records)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            stdin=subprocess.DEVNULL,
+            env=self.env,
+        )
 
     def run(
         self,
@@ -86,11 +102,11 @@ class Operator:
         )
 
     def deploy(self, *args: str) -> Any:
-        return self.run("deploy", "--account", "operator", "--yes", *args)
+        return self.run("deploy", "--account", "deployer", "--yes", *args)
 
     def start_deploy(self, *args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            self.command("deploy", "--account", "operator", "--yes", *args),
+            self.command("deploy", "--account", "deployer", "--yes", *args),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -180,14 +196,14 @@ def creations_by(operator: Operator, alias: str) -> tuple[int, int]:
 def test_operator__bad_input_is_one_line(operator: Operator) -> None:
     # An unreachable node.
     dead = f"ethereum:sepolia:http://127.0.0.1:{free_port()}"
-    result = operator.run("deploy", "--account", "operator", network=dead)
+    result = operator.run("deploy", "--account", "deployer", network=dead)
     assert_one_line_refusal(result, "cannot reach the node")
     # A locked account: no passphrase in the environment, no terminal to type it.
     locked = {k: v for k, v in operator.env.items() if not k.startswith("APE_ACCOUNTS_")}
-    result = operator.run("deploy", "--account", "operator", "--yes", env=locked)
-    assert_one_line_refusal(result, "account 'operator' is locked")
+    result = operator.run("deploy", "--account", "deployer", "--yes", env=locked)
+    assert_one_line_refusal(result, "account 'deployer' is locked")
     # Too little ether for the deployment (the rehearsal measured what it needs).
-    operator.fund("operator", 10**15)
+    operator.fund("deployer", 10**15)
     result = operator.deploy()
     assert_one_line_refusal(result, "short by")
     assert not operator.record_file.exists()
@@ -195,21 +211,21 @@ def test_operator__bad_input_is_one_line(operator: Operator) -> None:
     operator.records.mkdir()
     operator.record_file.write_text(json.dumps({"chain_id": 5, "contracts": {}}))
     for script in ("deploy", "check"):
-        args = ("--account", "operator", "--yes") if script == "deploy" else ()
+        args = ("--account", "deployer", "--yes") if script == "deploy" else ()
         result = operator.run(script, *args)
         assert_one_line_refusal(result, f"records chain 5, not {SEPOLIA}")
 
 
 def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator) -> None:
-    operator.fund("operator", 10**19)
+    operator.fund("deployer", 10**19)
 
     # Dry run: the steps' gas and the cost, nothing written, nothing sent.
-    dry = operator.run("deploy", "--account", "operator", "--dry-run")
+    dry = operator.run("deploy", "--account", "deployer", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "nothing sent, nothing written" in dry.stdout
     assert not operator.records.exists()
     assert (
-        rpc(operator.uri, "eth_getTransactionCount", operator.address["operator"], "latest")
+        rpc(operator.uri, "eth_getTransactionCount", operator.address["deployer"], "latest")
         == "0x0"
     )
     rehearsed = {
@@ -239,7 +255,7 @@ def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator
         s.name for s in full_plan(DeployParameters())
     ]
     assert first in {entry.get("transaction") for entry in record["steps"]}
-    assert creations_by(operator, "operator") == (STEPS, CONTRACTS)  # nothing twice
+    assert creations_by(operator, "deployer") == (STEPS, CONTRACTS)  # nothing twice
     assert record["start_block"] == min(entry["block"] for entry in record["steps"])
     # The rehearsal's gas is the real gas, step by step (within 5% in all).
     real = {entry["name"]: entry["gas_used"] for entry in record["steps"]}
@@ -253,12 +269,12 @@ def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator
     assert check.returncode == 0, check.stdout + check.stderr
     assert "FAIL" not in check.stdout and check.stdout.count("ok  ") >= 40
     quorum = record["contracts"]["QuorumVerifier"]
-    delisted = operator.run("admin", "delist-verifier", quorum, "--account", "operator")
+    delisted = operator.run("admin", "delist-verifier", quorum, "--account", "deployer")
     assert delisted.returncode == 0, delisted.stderr
     broken = operator.run("check")
     assert_one_line_refusal(broken, "1 check(s) failed")
     assert "FAIL wired: list QuorumVerifier" in broken.stdout
-    relisted = operator.run("admin", "list-verifier", quorum, "--account", "operator")
+    relisted = operator.run("admin", "list-verifier", quorum, "--account", "deployer")
     assert relisted.returncode == 0, relisted.stderr
     assert operator.run("check").returncode == 0
 
@@ -301,7 +317,7 @@ def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator
         "--capacity-mcps",
         "500",
         "--account",
-        "operator",
+        "deployer",
     )
     assert admitted.returncode == 0, admitted.stderr
     again = operator.run(
@@ -315,7 +331,7 @@ def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator
         "--capacity-mcps",
         "500",
         "--account",
-        "operator",
+        "deployer",
     )
     assert_one_line_refusal(again, "DroneMecRegistry.registerServer would revert with")
     # The safe is not the admin: what it may not do is refused before sending.
@@ -324,28 +340,9 @@ def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator
     assert_one_line_refusal(refused, "AccessControlUnauthorizedAccount")
     assert "DEFAULT_ADMIN_ROLE" in refused.stderr
 
-    # Hand the admin role over to the safe: begin, wait out the delay, accept from the safe.
-    begun = operator.run(
-        "admin", "begin-handover", operator.address["safe"], "--account", "operator"
-    )
-    assert begun.returncode == 0, begun.stderr
-    early = operator.run("admin", "accept-handover", "--account", "safe")
-    assert_one_line_refusal(early, "AccessControlEnforcedDefaultAdminDelay")
-    rpc(operator.uri, "evm_increaseTime", DeployParameters().admin_delay_s + 1)
-    rpc(operator.uri, "evm_mine")
-    accepted = operator.run("admin", "accept-handover", "--account", "safe")
-    assert accepted.returncode == 0, accepted.stderr
-    assert operator.record()["admin"] == operator.address["safe"]
-    check = operator.run("check")
-    assert check.returncode == 0, check.stdout
-    stale = operator.run("check", "--admin", operator.address["operator"])
-    assert "FAIL admin of DroneMecRegistry" in stale.stdout
-    granted = operator.run("admin", "grant-reporter", server, "--account", "safe")
-    assert granted.returncode == 0, granted.stderr
-
 
 def test_operator__stuck_transaction_replaced_under_the_cap(operator: Operator) -> None:
-    operator.fund("operator", 10**20)
+    operator.fund("deployer", 10**20)
     # Mining stays stopped: the transaction in flight waits in the pool, as one does behind
     # higher bids. (anvil drops a transaction that a block's base fee outprices, so a base fee
     # raised above it would lose it, not leave it stuck.)
@@ -374,4 +371,58 @@ def test_operator__stuck_transaction_replaced_under_the_cap(operator: Operator) 
     sent = rpc(operator.uri, "eth_getTransactionByHash", step["transaction"])
     assert int(sent["maxFeePerGas"], 16) >= 1.125 * stuck_fee
     assert sent["nonce"] == hex(pending["nonce"])
-    assert creations_by(operator, "operator") == (STEPS, CONTRACTS)
+    assert creations_by(operator, "deployer") == (STEPS, CONTRACTS)
+
+
+def readme_steps() -> list[str]:
+    """The `ape run` lines of the README's operator steps, in order."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("# 1. The deployer's key", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.startswith("ape run ")]
+
+
+def test_readme__the_operator_steps_as_written(operator: Operator) -> None:
+    steps = readme_steps()
+    assert [line.split()[2] for line in steps] == [
+        "deploy",
+        "deploy",
+        "check",
+        "verify",
+        "admin",
+        "check",
+    ]
+    operator.fund("deployer", 10**19)
+    operator.fund("safe", 10**18)
+    safe = operator.address["safe"]
+    with ExplorerStub(operator.uri) as explorer:
+        for line in steps:
+            if "--admin $SAFE" in line:
+                # The Safe accepts after the delay (here from an account ape holds), not before.
+                early = operator.run("admin", "accept-handover", "--account", "safe")
+                assert_one_line_refusal(early, "AccessControlEnforcedDefaultAdminDelay")
+                rpc(operator.uri, "evm_increaseTime", DeployParameters().admin_delay_s + 1)
+                rpc(operator.uri, "evm_mine")
+                accepted = operator.run("admin", "accept-handover", "--account", "safe")
+                assert accepted.returncode == 0, accepted.stderr
+            expanded = (
+                line.replace("$SEPOLIA_RPC_URL", operator.uri)
+                .replace("$SAFE", safe)
+                .replace("https://api.etherscan.io/v2/api", explorer.url)
+            )
+            words = shlex.split(expanded)
+            if words[2] == "deploy" and "--dry-run" not in words:
+                words.append("--yes")  # no terminal here to ask
+            result = operator.raw(words[1:])
+            assert result.returncode == 0, f"{line}\n{result.stdout}\n{result.stderr}"
+            if words[2] == "verify":
+                assert result.stdout.count("Pass - Verified") == CONTRACTS, result.stdout
+    record = operator.record()
+    assert record["complete"] and record["admin"] == safe
+    assert record["network"] == "ethereum:sepolia"  # never the URI, which may carry a key
+    stale = operator.run("check", "--admin", operator.address["deployer"])
+    assert "FAIL admin of DroneMecRegistry" in stale.stdout
+    reporter = Account.from_key("0x" + "44" * 32).address
+    refused = operator.run("admin", "grant-reporter", reporter, "--account", "deployer")
+    assert_one_line_refusal(refused, "AccessControlUnauthorizedAccount")
+    granted = operator.run("admin", "grant-reporter", reporter, "--account", "safe")
+    assert granted.returncode == 0, granted.stderr

@@ -54,7 +54,8 @@ test: lint
 ## the rows it gave before issue 22's split (tests/replays); FRESCO's units on a Ray cluster of
 ## the test's own, two nodes on loopback (tests/e2e/test_ray_cluster.py); verification requests
 ## recompiled to the deployed code, and `ape run verify` against a local explorer stub
-## (tests/e2e/test_verify.py). CI runs it after `make test`.
+## (tests/e2e/test_verify.py); the operator's path against an anvil with Sepolia's chain id,
+## the README's steps run as written (tests/e2e/test_operator.py). CI runs it after `make test`.
 test-slow: install
 	$(ENV) ape compile
 	$(ENV) ape test tests -m slow --network ethereum:local:foundry

@@ -63,9 +63,25 @@ class DeployParameters:
 # The policy id `deploy_all` gives the reputation-aware policy (after the four built-ins).
 REPUTATION_AWARE_POLICY_ID = len(Policy) + 1
 
-# The reputation manager's role for the contracts whose outcomes move scores (its
-# `OUTCOME_SOURCE_ROLE`, a constant of the contract: known without asking the chain).
-OUTCOME_SOURCE_ROLE = "0x" + keccak(text="OUTCOME_SOURCE_ROLE").hex()
+# Every role of the contracts besides each one's admin (DEFAULT_ADMIN_ROLE, 0x00...).
+ROLES = (
+    "AGENT_ROLE",
+    "REPORTER_ROLE",
+    "OUTCOME_SOURCE_ROLE",
+    "POLICY_ADMIN_ROLE",
+    "PAUSER_ROLE",
+    "VERIFIER_ADMIN_ROLE",
+)
+
+
+def role_hash(role: str) -> str:
+    """A role's id as the contracts define it (keccak256 of its name): known without asking
+    the chain."""
+    return "0x" + keccak(text=role).hex()
+
+
+# The reputation manager's role for the contracts whose outcomes move scores.
+OUTCOME_SOURCE_ROLE = role_hash("OUTCOME_SOURCE_ROLE")
 
 # The record's name of each built-in policy's contract (MCCPolicy is MaxCapacityPolicy).
 POLICY_CONTRACTS = {
@@ -397,12 +413,11 @@ def check_can_record(chain_id: int, directory: Path = DEPLOYMENTS_DIR, force: bo
     path = record_path(chain_id, directory)
     if not path.exists():
         return path
-    record = _load_record(path, "move it away or pass --force")
+    record = _load_record(path, "move it away")
     recorded_chain = record["chain_id"]
     if recorded_chain != chain_id:
         raise EdgeledgerError(
-            f"{path} records chain {recorded_chain}, not {chain_id}; "
-            "move it away or pass --force to replace it"
+            f"{path} records chain {recorded_chain}, not {chain_id}; move it away"
         )
     if not force and record.get("complete", True):
         raise EdgeledgerError(
@@ -485,4 +500,13 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as handle:
         json.dump(data, handle, indent=2)
         handle.write("\n")
+        # On disk before it counts: a deployment records a hash here before broadcasting it,
+        # and a power cut must not leave the file without it.
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(handle.name, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

@@ -8,7 +8,8 @@ from typing import Any
 def logs_about(event: Any, topics: dict[str, str], start_block: int = 0) -> list[Any]:
     """Every log of `event` whose indexed fields equal `topics`, oldest first, from
     `start_block` on (a deployment's first block: a public chain's earlier blocks hold none)."""
-    return list(event.range(start_block, None, search_topics=topics))
+    # Both bounds given: ape reads a lone first argument as the stop; a stop of 0 is the head.
+    return list(event.range(start_block, 0, search_topics=topics))
 
 
 class BlockTimes:

@@ -27,15 +27,21 @@ from edgeledger.operations.inspection import inspect
     "--admin",
     help="The address every contract's admin should be (default: the record's admin).",
 )
+@click.option(
+    "--pending-admin",
+    help="A handover you began and expect, to this address (any other fails the check).",
+)
 @deployments_dir_option(DEPLOYMENTS_DIR)
 @exit_on_user_error
-def cli(network_choice: str, admin: str | None, deployments_dir: Path) -> None:
+def cli(
+    network_choice: str, admin: str | None, pending_admin: str | None, deployments_dir: Path
+) -> None:
     with connected(network_choice):
         chain_id = node_chain_id()
         record = recorded(chain_id, deployments_dir)
         expected_admin = admin or record.get("admin") or record["deployer"]
         failed = 0
-        for finding in inspect(record, chain_id, expected_admin):
+        for finding in inspect(record, chain_id, expected_admin, pending_admin):
             click.echo(finding.line())
             failed += not finding.ok
         if failed:

@@ -11,6 +11,7 @@ Every refusal is one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,10 +27,14 @@ from edgeledger.operations.rollout import (
     FeePolicy,
     KeySigner,
     Rollout,
+    only_deployment,
     rehearse,
 )
 
 LOCAL_NETWORKS = {"local"}
+# A node under `ethereum:local:<URI>` is a throw-away chain (test accounts, no question asked)
+# only with a development chain id; any other is treated as the public chain it claims to be.
+LOCAL_CHAIN_IDS = {31337, 1337}
 
 
 def _eth(wei: float) -> str:
@@ -50,7 +55,8 @@ def _eth(wei: float) -> str:
 @click.option(
     "--max-fee-gwei",
     type=click.FloatRange(min=0, min_open=True),
-    help="Never pay more than this a gas (EIP-1559 max fee), replacements included.",
+    help="Never pay more than this a gas (EIP-1559 max fee), replacements included "
+    "[default: twice the max fee at the start].",
 )
 @click.option(
     "--stuck-after-s",
@@ -74,55 +80,75 @@ def cli(
     from ape.exceptions import ApeException
     from web3.exceptions import Web3Exception
 
-    fees = FeePolicy(int(max_fee_gwei * GWEI) if max_fee_gwei else None)
-    parameters = DeployParameters()
     with connected(network_choice) as network:
-        from ape import chain
-
-        is_local = network.name in LOCAL_NETWORKS
-        account = load_account(alias, is_local, unlock=not dry_run)
-        address = str(account.address)
         chain_id = node_chain_id()
+        is_local = network.name in LOCAL_NETWORKS and chain_id in LOCAL_CHAIN_IDS
+        account = load_account(alias, is_local, unlock=not dry_run)
         path = check_can_record(chain_id, deployments_dir, force)
-        base, tip = fees.network()
-        max_fee, _ = fees.current()
-        gas = rehearse(str(chain.provider.http_uri), address, path, parameters)
-        total = sum(gas.values())
-        for name, used in gas.items():
-            click.echo(f"{name:<38} gas {used:>9,}")
-        balance = int(chain.provider.web3.eth.get_balance(address))
-        worst = int(total * GAS_HEADROOM) * max_fee
-        click.echo(
-            f"{len(gas)} transactions, gas {total:,}: about {_eth(total * (base + tip))} at "
-            f"{(base + tip) / GWEI:.3f} gwei a gas now, at most {_eth(worst)} (gas limits at "
-            f"the max fee {max_fee / GWEI:.3f} gwei); {address} holds {_eth(balance)}"
-        )
-        if balance < worst:
-            short = f"short by {_eth(worst - balance)}; fund {address} before a real run"
-            if dry_run:
-                click.echo(short)
-            else:
-                raise EdgeledgerError(f"{address} holds {_eth(balance)}, {short}")
-        if dry_run:
-            click.echo("dry run: nothing sent, nothing written")
-            return
-        if not is_local and not yes:
-            prompt = (
-                f"Deploy edgeledger to {network.ecosystem.name}:{network.name} "
-                f"(chain {chain_id}) from {address}?"
-            )
-            if not click.get_text_stream("stdin").isatty() or not click.confirm(prompt):
-                raise EdgeledgerError("not confirmed; pass --yes to deploy without asking")
-        # The network by name, never its URI: that often carries an API key, and the record is
-        # committed.
-        named = f"{network.ecosystem.name}:{network.name}"
-        record = DeployRecord.start_or_resume(path, chain_id, named, address, parameters)
-        rollout = Rollout(record, KeySigner(account), fees, stuck_after_s, echo=click.echo)
         try:
-            rollout.run(parameters)
+            _deploy(network, path, account, max_fee_gwei, stuck_after_s, dry_run, yes)
         except (ApeException, Web3Exception, OSError) as error:
+            said = first_line(error)  # exit_on_user_error hides a URI's key
+            if dry_run:
+                raise EdgeledgerError(f"the rehearsal stopped ({said})") from None
             raise EdgeledgerError(
-                f"deployment stopped, what was mined is recorded in {path}: {first_line(error)}; "
+                f"deployment stopped ({said}); what was mined is recorded in {path}: "
                 "run the same command again to resume"
             ) from None
-        click.echo(f"recorded in {path}; `ape run verify` publishes the sources")
+
+
+def _deploy(
+    network: Any,
+    path: Path,
+    account: Any,
+    max_fee_gwei: float | None,
+    stuck_after_s: float,
+    dry_run: bool,
+    yes: bool,
+) -> None:
+    from ape import chain
+
+    parameters = DeployParameters()
+    address = str(account.address)
+    fees = FeePolicy(int(max_fee_gwei * GWEI) if max_fee_gwei else None)
+    base, tip = fees.network()
+    max_fee, _ = fees.current()
+    if fees.cap_wei is None:
+        # Never an open-ended fee: twice today's (room for six replacements).
+        fees = FeePolicy(2 * max_fee)
+    gas = rehearse(str(chain.provider.http_uri), address, path, parameters)
+    total = sum(gas.values())
+    for name, used in gas.items():
+        click.echo(f"{name:<38} gas {used:>9,}")
+    balance = int(chain.provider.web3.eth.get_balance(address))
+    assert fees.cap_wei is not None
+    worst = int(total * GAS_HEADROOM) * fees.cap_wei
+    click.echo(
+        f"{len(gas)} transactions, gas {total:,}: about {_eth(total * (base + tip))} at "
+        f"{(base + tip) / GWEI:.3f} gwei a gas now, at most {_eth(worst)} (gas limits at the "
+        f"fee cap, {fees.cap_wei / GWEI:.3f} gwei); {address} holds {_eth(balance)}"
+    )
+    if balance < worst:
+        short = f"short by {_eth(worst - balance)}; fund {address} before a real run"
+        if dry_run:
+            click.echo(short)
+        else:
+            raise EdgeledgerError(f"{address} holds {_eth(balance)}, {short}")
+    if dry_run:
+        click.echo("dry run: nothing sent, nothing written")
+        return
+    chain_id = node_chain_id()
+    if not (network.name in LOCAL_NETWORKS and chain_id in LOCAL_CHAIN_IDS) and not yes:
+        prompt = (
+            f"Deploy edgeledger to {network.ecosystem.name}:{network.name} "
+            f"(chain {chain_id}) from {address}?"
+        )
+        if not click.get_text_stream("stdin").isatty() or not click.confirm(prompt):
+            raise EdgeledgerError("not confirmed; pass --yes to deploy without asking")
+    # The network by name, never its URI: that often carries an API key, and the record is
+    # committed.
+    named = f"{network.ecosystem.name}:{network.name}"
+    with only_deployment(path):  # read (again) and written by this run alone
+        record = DeployRecord.start_or_resume(path, chain_id, named, address, parameters)
+        Rollout(record, KeySigner(account), fees, stuck_after_s, echo=click.echo).run(parameters)
+    click.echo(f"recorded in {path}; `ape run verify` publishes the sources")

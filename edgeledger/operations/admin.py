@@ -13,24 +13,18 @@ from typing import Any
 
 from eth_utils import keccak
 
+from edgeledger.deploy import ROLES, role_hash
 from edgeledger.errors import EdgeledgerError
 from edgeledger.operations.inspection import ADMINISTERED
 
-# The reputation manager's role for FRESCO's reporters (its REPORTER_ROLE constant).
-REPORTER_ROLE = "0x" + keccak(text="REPORTER_ROLE").hex()
+# The registry's Membership.Revoked (interfaces/IDroneMecRegistry.sol).
+REVOKED = 2
 
-# Every role of the contracts by its hash, so that a refusal names the role it needs.
-ROLE_NAMES = {"0x" + "00" * 32: "DEFAULT_ADMIN_ROLE"} | {
-    "0x" + keccak(text=name).hex(): name
-    for name in (
-        "AGENT_ROLE",
-        "REPORTER_ROLE",
-        "OUTCOME_SOURCE_ROLE",
-        "POLICY_ADMIN_ROLE",
-        "PAUSER_ROLE",
-        "VERIFIER_ADMIN_ROLE",
-    )
-}
+# The reputation manager's role for FRESCO's reporters.
+REPORTER_ROLE = role_hash("REPORTER_ROLE")
+
+# Every role of the contracts by its id, so that a refusal names the role it needs.
+ROLE_NAMES = {"0x" + "00" * 32: "DEFAULT_ADMIN_ROLE"} | {role_hash(name): name for name in ROLES}
 
 
 @dataclass(frozen=True)
@@ -42,6 +36,9 @@ class Call:
     arguments: tuple[Any, ...] = ()
     # Whether the chain already shows the call's effect: then it is not sent.
     done: Callable[[Any], bool] | None = None
+    # Whether it can only be simulated once the calls before it are mined (the others are all
+    # simulated before anything is sent, so that an action is not left half done).
+    after_previous: bool = False
 
 
 def admit_server(server: str, x_m: int, y_m: int, capacity_mcps: int) -> list[Call]:
@@ -53,7 +50,12 @@ def admit_server(server: str, x_m: int, y_m: int, capacity_mcps: int) -> list[Ca
             (server,),
             done=lambda reputation: bool(reputation.isRegistered(server)),
         ),
-        Call("DroneMecRegistry", "registerServer", (server, x_m, y_m, capacity_mcps)),
+        Call(
+            "DroneMecRegistry",
+            "registerServer",
+            (server, x_m, y_m, capacity_mcps),
+            after_previous=True,  # the registry admits only a reputation node
+        ),
     ]
 
 
@@ -61,7 +63,12 @@ def revoke_server(server: str) -> list[Call]:
     """Out of the registry, and no longer a reputation node (so it cannot bid either); its
     score stays, and outcomes about it still count."""
     return [
-        Call("DroneMecRegistry", "revokeServer", (server,)),
+        Call(
+            "DroneMecRegistry",
+            "revokeServer",
+            (server,),
+            done=lambda registry: int(registry.getServerInfo(server).membership) == REVOKED,
+        ),
         Call(
             "ReputationManager",
             "unregisterNode",
@@ -147,16 +154,30 @@ def _shown(value: Any) -> str:
 def carry_out(
     calls: list[Call], placed: Mapping[str, Any], account: Any, echo: Callable[[str], None]
 ) -> None:
-    """Send `calls` in order from `account`, each simulated first (see the module)."""
+    """Send `calls` in order from `account`, each simulated first (see the module): all that
+    can be before the first is sent, the others just before their turn."""
     sender = str(account.address)
+    to_send = []
     for call in calls:
         contract = placed[call.contract]
-        label = f"{call.contract}.{call.method}"
         if call.done is not None and call.done(contract):
-            echo(f"{label}: already done, not sent")
+            echo(f"{call.contract}.{call.method}: already done, not sent")
             continue
-        refused = refusal(contract, call, sender)
-        if refused is not None:
-            raise EdgeledgerError(f"{label} would revert with {refused}; nothing sent for it")
+        to_send.append(call)
+        if not call.after_previous:
+            _refuse_if_it_would_revert(contract, call, sender, [])
+    sent: list[str] = []
+    for call in to_send:
+        contract = placed[call.contract]
+        if call.after_previous:
+            _refuse_if_it_would_revert(contract, call, sender, sent)
         receipt = getattr(contract, call.method)(*call.arguments, sender=account)
-        echo(f"{label}: block {receipt.block_number}, {receipt.txn_hash}")
+        sent.append(f"{call.contract}.{call.method}")
+        echo(f"{sent[-1]}: block {receipt.block_number}, {receipt.txn_hash}")
+
+
+def _refuse_if_it_would_revert(contract: Any, call: Call, sender: str, sent: list[str]) -> None:
+    refused = refusal(contract, call, sender)
+    if refused is not None:
+        done = f"sent before it: {', '.join(sent)}" if sent else "nothing sent"
+        raise EdgeledgerError(f"{call.contract}.{call.method} would revert with {refused}; {done}")

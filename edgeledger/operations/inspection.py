@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from edgeledger.chain import code_hash_of
-from edgeledger.deploy import POLICY_CONTRACTS, DeployParameters, full_plan
+from edgeledger.deploy import POLICY_CONTRACTS, ROLES, DeployParameters, full_plan, role_hash
+from edgeledger.errors import EdgeledgerError
 from edgeledger.fresco.reputation import ScoreParameters
 
 # The contracts with an admin (OpenZeppelin's AccessControlDefaultAdminRules).
@@ -69,9 +70,15 @@ def _read(contract: Any, getter: str, *arguments: Any) -> Any:
 
 
 def parameters_of(record: Mapping[str, Any]) -> DeployParameters:
-    recorded = dict(record["parameters"])
-    scores = ScoreParameters(**recorded.pop("scores"))
-    return DeployParameters(scores=scores, **recorded)
+    try:
+        recorded = dict(record["parameters"])
+        scores = ScoreParameters(**recorded.pop("scores"))
+        return DeployParameters(scores=scores, **recorded)
+    except (KeyError, TypeError) as error:
+        raise EdgeledgerError(
+            f"the record's parameters are not this version's ({error}); check it with the "
+            "checkout that deployed it"
+        ) from None
 
 
 def _same(what: str, expected: Any, actual: Any) -> Finding:
@@ -80,13 +87,22 @@ def _same(what: str, expected: Any, actual: Any) -> Finding:
     return Finding(what, False, f"the chain has {actual}, the record says {expected}")
 
 
-def inspect(record: Mapping[str, Any], chain_id: int, admin: str) -> Iterator[Finding]:
+def inspect(
+    record: Mapping[str, Any], chain_id: int, admin: str, pending_admin: str | None = None
+) -> Iterator[Finding]:
     """Every check of the deployment `record` against the connected chain (id `chain_id`),
-    whose contracts should all have `admin` as their admin."""
+    whose contracts should all have `admin` as their admin, and no handover in progress but
+    to `pending_admin` (a handover begun is the one moment an admin can still stop a stolen
+    key's)."""
     from ape import project
 
     yield _same("chain id", record["chain_id"], chain_id)
-    contracts, types = record["contracts"], record["contract_types"]
+    parameters = parameters_of(record)
+    contracts, types = record["contracts"], record.get("contract_types", {})
+    known = {step.contract_type for step in full_plan(parameters) if step.deploys}
+    unknown = sorted(name for name in contracts if types.get(name) not in known)
+    if unknown:
+        raise EdgeledgerError(f"the record names contracts of no known type: {unknown}")
     hashes = record.get("code_hashes", {})
     placed: dict[str, Any] = {}
     for name, address in contracts.items():
@@ -97,11 +113,11 @@ def inspect(record: Mapping[str, Any], chain_id: int, admin: str) -> Iterator[Fi
             placed[name] = getattr(project, types[name]).at(address)
     if len(placed) < len(contracts):
         return  # the rest reads contracts: meaningless at an address without their code
-    parameters = parameters_of(record)
     for step in full_plan(parameters):
         if step.done is not None:
-            done = step.done(placed)
-            yield Finding(f"wired: {step.name}", done, "done" if done else "not on chain")
+            done = _read(step, "done", placed)
+            said = {True: "done", False: "not on chain"}.get(done, str(done))
+            yield Finding(f"wired: {step.name}", done is True, said)
     registry = placed["DroneMecRegistry"]
     for policy, (name, _) in POLICY_CONTRACTS.items():
         actual = _read(registry, "getPolicy", policy)
@@ -114,5 +130,10 @@ def inspect(record: Mapping[str, Any], chain_id: int, admin: str) -> Iterator[Fi
         contract = placed[name]
         yield _same(f"admin of {name}", admin, _read(contract, "defaultAdmin"))
         pending = _read(contract, "pendingDefaultAdmin")
-        if not isinstance(pending, str) and int(str(pending[0]), 16) != 0:
-            yield Finding(f"handover of {name}", True, f"pending to {pending[0]}")
+        if isinstance(pending, str) or int(str(pending[0]), 16) != 0:
+            to = pending if isinstance(pending, str) else str(pending[0])
+            yield _same(f"handover of {name} in progress to", pending_admin or "none", to)
+        held = [
+            role for role in ROLES if _read(contract, "hasRole", role_hash(role), admin) is True
+        ]
+        yield Finding(f"roles the admin holds in {name}", True, ", ".join(held) or "none")

@@ -19,10 +19,12 @@ the operator's address without its key), for the dry run and the balance check.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,6 +141,23 @@ class DeployRecord:
         self.save()
 
 
+@contextmanager
+def only_deployment(record: Path) -> Iterator[None]:
+    """Hold the lock of `record` (a file beside it) for the whole run: two deployments from
+    one record would each send the next step, and each deploy its own copy."""
+    record.parent.mkdir(parents=True, exist_ok=True)
+    lock = record.with_name(f".{record.name}.lock")
+    with lock.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise EdgeledgerError(
+                f"another `ape run deploy` is running on {record} (it holds {lock}); "
+                "let it finish, or stop it first"
+            ) from None
+        yield
+
+
 def _hex(value: Any) -> str:
     if isinstance(value, str):
         return value if value.startswith("0x") else "0x" + value
@@ -232,6 +251,14 @@ class FeePolicy:
         return bumped_max, min(bumped_tip, bumped_max)
 
 
+# What a node answers a transaction that another one (ours, or mined) already stands for.
+_ANSWERS_TO_A_RACE = ("already known", "underpriced", "nonce too low")
+
+
+class _NonceTaken(Exception):
+    """The nonce of the step in flight was used by a transaction this deployment never sent."""
+
+
 @dataclass
 class Rollout:
     """Runs `full_plan` from `sender`, recording every step in `record` (see the module)."""
@@ -257,11 +284,9 @@ class Rollout:
                     f"{self.record.path} has {pending['step']!r} in flight before "
                     f"{step.name!r} is done: not a record this version wrote; move it away"
                 )
-            if pending is None and step.done is not None and step.done(placed):
-                self.record.finish(step, None)
-                self.echo(f"{step.name:<38} already on chain")
+            receipt = self._step(step, placed)
+            if receipt is None:
                 continue
-            receipt = self._settle(step, placed)
             self.record.finish(step, receipt)
             if step.deploys:
                 placed[step.name] = self._attach(step, str(receipt["contractAddress"]))
@@ -273,6 +298,20 @@ class Rollout:
         deployment = Deployment.of(placed, parameters)
         self.record.complete(deployment)
         return deployment
+
+    def _step(self, step: Step, placed: dict[str, Any]) -> dict[str, Any] | None:
+        """The receipt of `step` done now, or None for a call whose effect was on chain."""
+        while True:
+            if self.record.pending is None and step.done is not None and step.done(placed):
+                self.record.finish(step, None)
+                self.echo(f"{step.name:<38} already on chain")
+                return None
+            try:
+                return self._settle(step, placed)
+            except _NonceTaken as taken:
+                self.record.data["pending"] = None
+                self.record.save()
+                self.echo(f"{step.name}: {taken}; sent again")
 
     def _attach(self, step: Step, address: str) -> Any:
         from ape import project
@@ -307,16 +346,26 @@ class Rollout:
         """The receipt of `step`'s transaction: sent now, or found for the one in flight, or
         sent again (replaced) when none is mined or waiting."""
         from ape import chain
+        from web3.exceptions import Web3RPCError
 
         web3 = chain.provider.web3
         if self.record.pending is None:
-            nonce = web3.eth.get_transaction_count(self.sender.address, "pending")
+            address = self.sender.address
+            nonce = web3.eth.get_transaction_count(address, "latest")
+            if web3.eth.get_transaction_count(address, "pending") > nonce:
+                # A transaction of this account waits that no record knows: this deployment's
+                # next one would queue behind it, or take its place.
+                raise EdgeledgerError(
+                    f"{address} has a transaction waiting in the node's pool that this "
+                    "deployment did not send; let it be mined (or replace it), then run again"
+                )
             self.record.begin(step, nonce, web3.eth.block_number)
         pending = self.record.pending
         assert pending is not None
         fields: dict[str, Any] | None = None
         last_fees: tuple[int, int] | None = None
-        sent_at = time.monotonic()
+        sent_at: float | None = None  # when this process last sent one
+        started = time.monotonic()
         while True:
             receipt = self._mined(pending)
             if receipt is not None:
@@ -328,24 +377,31 @@ class Rollout:
                         f"in block {int(receipt['blockNumber'])}; nothing of it is recorded"
                     )
                 return dict(receipt)
-            waiting = [tx for tx in pending["transactions"] if self._in_pool(tx)]
-            waited_s = time.monotonic() - sent_at
+            pooled = [tx for tx in pending["transactions"] if self._in_pool(tx)]
+            waited_s = time.monotonic() - (sent_at if sent_at is not None else started)
+            # One sent here counts as waiting even where the node does not show it yet (a
+            # provider whose nodes answer in turn): sending it again would only be refused.
+            waiting = bool(pooled) or sent_at is not None
             if waiting and waited_s < self.stuck_after_s:
                 time.sleep(self.poll_s)
                 continue
             if fields is None:
                 fields = self._fields(step, placed, pending["nonce"])
-            if waiting and last_fees is None:
-                stuck = web3.eth.get_transaction(waiting[-1])
+            if pooled and last_fees is None:
+                stuck = web3.eth.get_transaction(pooled[-1])
                 last_fees = (int(stuck["maxFeePerGas"]), int(stuck["maxPriorityFeePerGas"]))
-            if waiting:
-                assert last_fees is not None
+            if waiting and last_fees is not None:
                 last_fees = self.fees.replacing(*last_fees, waited_s)
                 self.echo(f"{step.name}: stuck {waited_s:.0f} s, replaced at a higher fee")
             else:
                 last_fees = self.fees.current()
             fields.update(maxFeePerGas=last_fees[0], maxPriorityFeePerGas=last_fees[1])
-            self.sender.send(fields, self.record.sent)
+            try:
+                self.sender.send(fields, self.record.sent)
+            except Web3RPCError as error:
+                if not any(words in str(error).lower() for words in _ANSWERS_TO_A_RACE):
+                    raise
+                # The node has one for this nonce already (mined, or ours): look again.
             sent_at = time.monotonic()
 
     def _mined(self, pending: dict[str, Any]) -> dict[str, Any] | None:
@@ -366,6 +422,7 @@ class Rollout:
             return None
         # The nonce is used, but by none of the hashes recorded: find who took it.
         ours = {tx_hash.lower() for tx_hash in pending["transactions"]}
+        taken_by = "a transaction before the recorded block"
         for number in range(pending["from_block"], web3.eth.block_number + 1):
             for tx in web3.eth.get_block(number, full_transactions=True)["transactions"]:
                 sender, nonce = str(tx["from"]).lower(), int(tx["nonce"])
@@ -373,17 +430,10 @@ class Rollout:
                     continue
                 if _hex(tx["hash"]).lower() in ours:
                     return dict(web3.eth.get_transaction_receipt(tx["hash"]))
-                raise EdgeledgerError(
-                    f"nonce {nonce} of {self.sender.address} was taken by {_hex(tx['hash'])} "
-                    f"in block {number}, not by this deployment: does something else send from "
-                    "this account? Stop it and run again"
-                )
-        # Mined before the recorded block (a reorg, or a clock that ran back): the hashes would
-        # have found it. Sending again at a used nonce cannot work either.
-        raise EdgeledgerError(
-            f"nonce {pending['nonce']} of {self.sender.address} is used, by no transaction "
-            f"this deployment sent after block {pending['from_block']}; move the record away"
-        )
+                taken_by = f"{_hex(tx['hash'])} in block {number}"
+        # None of ours took it: the step did not happen (the transactions recorded can never
+        # be mined now). It is done again from the start, at a fresh nonce.
+        raise _NonceTaken(f"nonce {pending['nonce']} was taken by {taken_by}, not by this step")
 
     def _in_pool(self, tx_hash: str) -> bool:
         from ape import chain

@@ -62,6 +62,7 @@ def test_replay_run__on_chain_scores_move_as_the_reported_outcomes_imply(account
     assert [first for _, _, first in seen] == [1, 1]
 
 
+@pytest.mark.slow  # half a minute; `make test-slow`. tests/replays runs every FRESCO unit too.
 def test_ape_run_fresco__writes_tables_plots_and_summary(tmp_path: Path) -> None:
     out = tmp_path / "fresco"
     result = ape_run(

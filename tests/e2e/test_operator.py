@@ -193,6 +193,23 @@ def creations_by(operator: Operator, alias: str) -> tuple[int, int]:
     return sent, created
 
 
+def test_operator__a_testnet_ape_does_not_know(tmp_path: Path) -> None:
+    """The README's way to add one: a custom network in ape's user config (Hoodi here)."""
+    with anvil_node(chain_id=560048) as node:
+        operator = Operator(tmp_path, node.uri)
+        (tmp_path / "ape" / "ape-config.yaml").write_text(
+            (ROOT / "README.md")
+            .read_text()
+            .split("# ~/.ape/ape-config.yaml\n", 1)[1]
+            .split("```")[0]
+        )
+        dry = operator.run(
+            "deploy", "--account", "deployer", "--dry-run", network=f"ethereum:hoodi:{node.uri}"
+        )
+    assert dry.returncode == 0, dry.stderr
+    assert f"{STEPS} transactions" in dry.stdout
+
+
 def test_operator__bad_input_is_one_line(operator: Operator) -> None:
     # An unreachable node.
     dead = f"ethereum:sepolia:http://127.0.0.1:{free_port()}"
@@ -246,16 +263,24 @@ def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator
     second = killed_in_flight(operator, 6)
     assert second != first
     rpc(operator.uri, "anvil_dropTransaction", second)
+    # ... and meanwhile the account sent something else at that nonce (the operator's wallet):
+    # the step did not happen, and is sent again at the next nonce.
+    deployer = operator.address["deployer"]
+    rpc(operator.uri, "anvil_impersonateAccount", deployer)
+    rpc(operator.uri, "eth_sendTransaction", {"from": deployer, "to": deployer, "value": "0x1"})
+    rpc(operator.uri, "anvil_stopImpersonatingAccount", deployer)
     rpc(operator.uri, "evm_setIntervalMining", 1)
     resumed = operator.deploy()
     assert resumed.returncode == 0, resumed.stderr
+    assert "was taken by" in resumed.stdout, resumed.stdout
     record = operator.record()
     assert record["complete"] and record["pending"] is None
     assert [entry["name"] for entry in record["steps"]] == [
         s.name for s in full_plan(DeployParameters())
     ]
     assert first in {entry.get("transaction") for entry in record["steps"]}
-    assert creations_by(operator, "deployer") == (STEPS, CONTRACTS)  # nothing twice
+    # Nothing twice: the 15 steps and the wallet's transfer.
+    assert creations_by(operator, "deployer") == (STEPS + 1, CONTRACTS)
     assert record["start_block"] == min(entry["block"] for entry in record["steps"])
     # The rehearsal's gas is the real gas, step by step (within 5% in all).
     real = {entry["name"]: entry["gas_used"] for entry in record["steps"]}
@@ -318,6 +343,15 @@ def test_operator__rehearse_deploy_resume_check_run_hand_over(operator: Operator
     assert admitted.returncode == 0, admitted.stderr
     again = operator.run(*admit, "--capacity-mcps", "500", "--account", "deployer")
     assert_one_line_refusal(again, "DroneMecRegistry.registerServer would revert with")
+    # The audit reads logs from the record's first block: moved past the admission, it finds
+    # nothing (on a public chain, the millions of blocks before the deployment are skipped).
+    audit = operator.run("audit", "--server", server)
+    assert audit.returncode == 0 and "reputation steps: 1" in audit.stdout, audit.stdout
+    late = operator.record()
+    late["start_block"] = int(rpc(operator.uri, "eth_blockNumber"), 16) + 1
+    operator.record_file.write_text(json.dumps(late))
+    assert_one_line_refusal(operator.run("audit", "--server", server), "has no task")
+    operator.record_file.write_text(json.dumps(record))
     # The safe is not the admin: what it may not do is refused before sending.
     operator.fund("safe", 10**18)
     refused = operator.run("admin", "grant-reporter", server, "--account", "safe")
@@ -381,6 +415,12 @@ def test_readme__the_operator_steps_as_written(operator: Operator) -> None:
     with ExplorerStub(operator.uri) as explorer:
         for line in steps:
             if "--admin $SAFE" in line:
+                # While the handover waits, check fails unless told to expect it.
+                waiting = operator.run("check")
+                assert_one_line_refusal(waiting, "3 check(s) failed")
+                assert "FAIL handover of DroneMecRegistry in progress to" in waiting.stdout
+                expected = operator.run("check", "--pending-admin", safe)
+                assert expected.returncode == 0, expected.stdout
                 # The Safe accepts after the delay (here from an account ape holds), not before.
                 early = operator.run("admin", "accept-handover", "--account", "safe")
                 assert_one_line_refusal(early, "AccessControlEnforcedDefaultAdminDelay")

@@ -17,9 +17,9 @@ from edgeledger.deploy import (
     full_plan,
     recorded,
 )
-from edgeledger.errors import EdgeledgerError
+from edgeledger.errors import EdgeledgerError, without_keys
 from edgeledger.operations.admin import describe_error
-from edgeledger.operations.rollout import GWEI, DeployRecord, FeePolicy
+from edgeledger.operations.rollout import GWEI, DeployRecord, FeePolicy, only_deployment
 
 
 def test_plan__each_step_once_and_every_call_can_tell_it_is_done() -> None:
@@ -98,3 +98,33 @@ def test_refusal__names_the_custom_error_and_its_arguments(project: Any) -> None
     said = describe_error(project.DroneMecRegistry.contract_type, data)
     assert said == f"AccessControlUnauthorizedAccount(account={server}, neededRole=AGENT_ROLE)"
     assert "does not name" in describe_error(project.DroneMecRegistry.contract_type, "0xdeadbeef")
+
+
+def test_lock__one_deployment_at_a_time_on_a_record(tmp_path: Path) -> None:
+    record = tmp_path / "5.json"
+    with (
+        only_deployment(record),
+        pytest.raises(EdgeledgerError, match="another `ape run deploy` is running"),
+        only_deployment(record),
+    ):
+        pass
+    with only_deployment(record):  # released after
+        pass
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        (
+            "cannot reach ethereum:sepolia:https://sepolia.infura.io/v3/0123456789abcdef01234567",
+            "cannot reach ethereum:sepolia:https://sepolia.infura.io/v3/<hidden>",
+        ),
+        (
+            "https://api.etherscan.io/v2/api?chainid=1&apikey=ABCDEFGHIJKLMNOPQRSTUVWX failed",
+            "https://api.etherscan.io/v2/api?chainid=1&apikey=<hidden> failed",
+        ),
+        ("http://127.0.0.1:8545 and /tmp/a/long_file_name_of_twenty.json", None),
+    ],
+)
+def test_error_lines__never_show_what_looks_like_an_api_key(said: str, shown: str | None) -> None:
+    assert without_keys(said) == (shown or said)

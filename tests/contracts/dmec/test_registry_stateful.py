@@ -612,6 +612,9 @@ def print_outcomes() -> None:
 DEPLOYMENTS = pytest.mark.parametrize("wired", [False, True], ids=["alone", "wired"])
 
 
+# In `make test-slow` (a minute a deployment): `make test` runs the same invariants in forge's
+# registry campaigns (tests/forge/RegistryInvariants.t.sol), 128,000 calls each.
+@pytest.mark.slow
 @DEPLOYMENTS
 def test_registry_state_machine(
     chain: Any,

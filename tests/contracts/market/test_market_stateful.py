@@ -408,6 +408,9 @@ def market_machine(
     return MarketMachine
 
 
+# In `make test-slow` (a minute): `make test` runs the same invariants in forge's market
+# campaigns (tests/forge/MarketInvariants.t.sol), 128,000 calls each.
+@pytest.mark.slow
 def test_market_state_machine(market_machine: type[MarketMachine], stateful: Any) -> None:
     stateful(market_machine, 5, 25)
 

@@ -354,6 +354,13 @@ def code_at(address: str) -> bool:
     return bool(chain.provider.web3.eth.get_code(address))
 
 
+def as_hex(value: Any) -> str:
+    """A hash or bytes as 0x-hex, whichever form a library handed it back in."""
+    if isinstance(value, str):
+        return value if value.startswith("0x") else "0x" + value
+    return "0x" + bytes(value).hex()
+
+
 def node_chain_id() -> int:
     """The chain id the connected node answers (eth_chainId). ape's `chain.chain_id` gives the
     id its network config expects instead: 31337 for any node on `ethereum:local:<URI>`, even
@@ -379,7 +386,7 @@ def mined(tx_hash: Any, timeout_s: float) -> Any:
     from ape import chain
     from web3.exceptions import TimeExhausted
 
-    hex_hash = tx_hash if isinstance(tx_hash, str) else "0x" + bytes(tx_hash).hex()
+    hex_hash = as_hex(tx_hash)
     try:
         receipt = chain.provider.web3.eth.wait_for_transaction_receipt(hex_hash, timeout=timeout_s)
     except TimeExhausted:

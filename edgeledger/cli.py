@@ -21,6 +21,15 @@ def seed_option(default: int) -> Callable[[F], F]:
     )
 
 
+def checked_address(text: str, what: str) -> str:
+    """`text` as a checksummed address, or a refusal naming `what` (an option or argument)."""
+    from eth_utils import is_address, to_checksum_address
+
+    if not is_address(text):
+        raise EdgeledgerError(f"{what} {text!r} is not an address (0x and 40 hex digits)")
+    return str(to_checksum_address(text))
+
+
 def network_choice_option(default: str, help: str) -> Callable[[F], F]:
     """`--network`, as `network_choice`: an ape network choice, or a node's URI."""
     return click.option(

@@ -16,21 +16,11 @@ from typing import Any
 import click
 
 from edgeledger.chain import connected, node_chain_id
-from edgeledger.cli import deployments_dir_option, network_choice_option
+from edgeledger.cli import checked_address, deployments_dir_option, network_choice_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, record_path, recorded, write_json
-from edgeledger.errors import EdgeledgerError, exit_on_user_error
+from edgeledger.errors import exit_on_user_error
 from edgeledger.operations import admin
-from edgeledger.operations.accounts import load_account
-
-LOCAL_NETWORKS = {"local"}
-
-
-def _address(text: str) -> str:
-    from eth_utils import is_address, to_checksum_address
-
-    if not is_address(text):
-        raise EdgeledgerError(f"{text!r} is not an address (0x and 40 hex digits)")
-    return str(to_checksum_address(text))
+from edgeledger.operations.accounts import is_throwaway, load_account
 
 
 def _on_deployment(
@@ -45,7 +35,7 @@ def _on_deployment(
     with connected(network_choice) as network:
         chain_id = node_chain_id()
         record = recorded(chain_id, deployments_dir)
-        account = load_account(alias, network.name in LOCAL_NETWORKS, unlock=True)
+        account = load_account(alias, is_throwaway(network, chain_id), unlock=True)
         types = record["contract_types"]
         placed = {
             name: getattr(project, types[name]).at(address)
@@ -90,7 +80,7 @@ def admit_server(
     deployments_dir: Path,
 ) -> None:
     """A reputation node, then a DMEC server: one identity."""
-    address = _address(server)
+    address = checked_address(server, "SERVER")
     _on_deployment(
         network_choice,
         alias,
@@ -105,7 +95,7 @@ def _one_address_action(name: str, calls: Callable[[str], list[admin.Call]], doc
     @_common
     @exit_on_user_error
     def action(address: str, network_choice: str, alias: str | None, deployments_dir: Path) -> None:
-        checked = _address(address)
+        checked = checked_address(address, "ADDRESS")
         _on_deployment(network_choice, alias, deployments_dir, lambda: calls(checked))
 
 
@@ -124,7 +114,7 @@ def begin_handover(
     new_admin: str, network_choice: str, alias: str | None, deployments_dir: Path
 ) -> None:
     """Start moving every admin role to NEW_ADMIN; it accepts after the admin delay."""
-    address = _address(new_admin)
+    address = checked_address(new_admin, "NEW_ADMIN")
     _on_deployment(network_choice, alias, deployments_dir, lambda: admin.begin_handover(address))
 
 

@@ -21,17 +21,9 @@ from typing import Any
 import click
 
 from edgeledger.chain import connected, node_chain_id
-from edgeledger.cli import deployments_dir_option, network_choice_option
+from edgeledger.cli import checked_address, deployments_dir_option, network_choice_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, recorded, recorded_address
 from edgeledger.errors import EdgeledgerError, exit_on_user_error
-
-
-def _address(text: str, what: str) -> str:
-    from eth_utils import is_address, to_checksum_address
-
-    if not is_address(text):
-        raise EdgeledgerError(f"{what} {text!r} is not an address (0x and 40 hex digits)")
-    return str(to_checksum_address(text))
 
 
 @click.command()
@@ -55,8 +47,8 @@ def cli(
 ) -> None:
     if (device_text is None) == (server_text is None):
         raise EdgeledgerError("give exactly one of --device ADDRESS and --server ADDRESS")
-    subject = _address(device_text, "--device") if device_text else None
-    server = _address(server_text, "--server") if server_text else None
+    subject = checked_address(device_text, "--device") if device_text else None
+    server = checked_address(server_text, "--server") if server_text else None
     if as_json:
         from ape.logging import logger
 
@@ -67,7 +59,7 @@ def cli(
         chain_id = node_chain_id()
         start_block = 0  # a registry given by address: its logs are searched from the start
         if registry_text:
-            address = _address(registry_text, "--registry")
+            address = checked_address(registry_text, "--registry")
         else:
             address = recorded_address(chain_id, "DroneMecRegistry", deployments_dir)
             start_block = int(recorded(chain_id, deployments_dir).get("start_block", 0))

@@ -19,7 +19,7 @@ from edgeledger.chain import connected, node_chain_id
 from edgeledger.cli import deployments_dir_option, network_choice_option
 from edgeledger.deploy import DEPLOYMENTS_DIR, DeployParameters, check_can_record
 from edgeledger.errors import EdgeledgerError, exit_on_user_error, first_line
-from edgeledger.operations.accounts import load_account
+from edgeledger.operations.accounts import is_throwaway, load_account
 from edgeledger.operations.rollout import (
     GAS_HEADROOM,
     GWEI,
@@ -30,11 +30,6 @@ from edgeledger.operations.rollout import (
     only_deployment,
     rehearse,
 )
-
-LOCAL_NETWORKS = {"local"}
-# A node under `ethereum:local:<URI>` is a throw-away chain (test accounts, no question asked)
-# only with a development chain id; any other is treated as the public chain it claims to be.
-LOCAL_CHAIN_IDS = {31337, 1337}
 
 
 def _eth(wei: float) -> str:
@@ -82,11 +77,12 @@ def cli(
 
     with connected(network_choice) as network:
         chain_id = node_chain_id()
-        is_local = network.name in LOCAL_NETWORKS and chain_id in LOCAL_CHAIN_IDS
+        is_local = is_throwaway(network, chain_id)
         account = load_account(alias, is_local, unlock=not dry_run)
         path = check_can_record(chain_id, deployments_dir, force)
+        asks = not (is_local or yes)
         try:
-            _deploy(network, path, account, max_fee_gwei, stuck_after_s, dry_run, yes)
+            _deploy(network, chain_id, path, account, max_fee_gwei, stuck_after_s, dry_run, asks)
         except (ApeException, Web3Exception, OSError) as error:
             said = first_line(error)  # exit_on_user_error hides a URI's key
             if dry_run:
@@ -99,12 +95,13 @@ def cli(
 
 def _deploy(
     network: Any,
+    chain_id: int,
     path: Path,
     account: Any,
     max_fee_gwei: float | None,
     stuck_after_s: float,
     dry_run: bool,
-    yes: bool,
+    asks: bool,
 ) -> None:
     from ape import chain
 
@@ -112,7 +109,7 @@ def _deploy(
     address = str(account.address)
     fees = FeePolicy(int(max_fee_gwei * GWEI) if max_fee_gwei else None)
     base, tip = fees.network()
-    max_fee, _ = fees.current()
+    max_fee, _ = fees.current((base, tip))
     if fees.cap_wei is None:
         # Never an open-ended fee: twice today's (room for six replacements).
         fees = FeePolicy(2 * max_fee)
@@ -137,8 +134,7 @@ def _deploy(
     if dry_run:
         click.echo("dry run: nothing sent, nothing written")
         return
-    chain_id = node_chain_id()
-    if not (network.name in LOCAL_NETWORKS and chain_id in LOCAL_CHAIN_IDS) and not yes:
+    if asks:
         prompt = (
             f"Deploy edgeledger to {network.ecosystem.name}:{network.name} "
             f"(chain {chain_id}) from {address}?"

@@ -10,6 +10,15 @@ import click
 
 from edgeledger.errors import EdgeledgerError
 
+# A node under `ethereum:local:<URI>` is a throw-away chain (test accounts, no question asked)
+# only with a development chain id; any other is treated as the public chain it claims to be.
+LOCAL_CHAIN_IDS = {31337, 1337}
+
+
+def is_throwaway(network: Any, chain_id: int) -> bool:
+    """Whether the connected chain is a local development one."""
+    return bool(network.name == "local" and chain_id in LOCAL_CHAIN_IDS)
+
 
 def load_account(alias: str | None, is_local: bool, unlock: bool) -> Any:
     """The operator's account; unlocked (to sign without asking) only when it is to sign, not

@@ -13,6 +13,7 @@ from typing import Any
 
 from eth_utils import keccak
 
+from edgeledger.chain import as_hex
 from edgeledger.deploy import ROLES, role_hash
 from edgeledger.errors import EdgeledgerError
 from edgeledger.operations.inspection import ADMINISTERED
@@ -115,7 +116,7 @@ def refusal(contract: Any, call: Call, sender: str) -> str | None:
     from web3.exceptions import ContractCustomError, ContractLogicError
 
     data = getattr(contract, call.method).encode_input(*call.arguments)
-    request = {"from": sender, "to": str(contract.address), "data": "0x" + bytes(data).hex()}
+    request = {"from": sender, "to": str(contract.address), "data": as_hex(data)}
     try:
         chain.provider.web3.eth.call(request)
     except ContractCustomError as error:

@@ -98,8 +98,9 @@ def inspect(
 
     yield _same("chain id", record["chain_id"], chain_id)
     parameters = parameters_of(record)
+    plan = full_plan(parameters)
     contracts, types = record["contracts"], record.get("contract_types", {})
-    known = {step.contract_type for step in full_plan(parameters) if step.deploys}
+    known = {step.contract_type for step in plan if step.deploys}
     unknown = sorted(name for name in contracts if types.get(name) not in known)
     if unknown:
         raise EdgeledgerError(f"the record names contracts of no known type: {unknown}")
@@ -113,7 +114,7 @@ def inspect(
             placed[name] = getattr(project, types[name]).at(address)
     if len(placed) < len(contracts):
         return  # the rest reads contracts: meaningless at an address without their code
-    for step in full_plan(parameters):
+    for step in plan:
         if step.done is not None:
             done = _read(step, "done", placed)
             said = {True: "done", False: "not on chain"}.get(done, str(done))

@@ -5,8 +5,8 @@ Why one at a time, recorded: a public network fails halfway (a node that drops, 
 rise, a laptop that sleeps). The record then holds every step done (address, block,
 transaction, gas) and the one in flight (its nonce and every transaction sent for it), so a
 rerun finishes the deployment without deploying anything twice:
-- a step in flight is found by its transactions, else by its nonce (a nonce used by a
-  transaction that is not ours is refused: someone else sends from this account);
+- a step in flight is found by its transactions, else by its nonce (a nonce that a
+  transaction not ours took means the step did not happen: it is sent again at a fresh one);
 - a transaction that no block takes within `stuck_after_s` is replaced at a higher fee, never
   above the operator's cap;
 - a wiring call whose effect the chain already shows is not sent (`Step.done`).
@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from edgeledger.chain import code_at, code_hash_of, node_chain_id
+from edgeledger.chain import as_hex, code_at, code_hash_of, node_chain_id
 from edgeledger.deploy import Deployment, DeployParameters, Step, full_plan, write_json
 from edgeledger.errors import EdgeledgerError
 
@@ -113,7 +113,7 @@ class DeployRecord:
             entry["already_done"] = True  # the chain showed the call's effect: nothing sent
         else:
             entry.update(
-                transaction=_hex(receipt["transactionHash"]),
+                transaction=as_hex(receipt["transactionHash"]),
                 block=int(receipt["blockNumber"]),
                 gas_used=int(receipt["gasUsed"]),
                 fee_wei=int(receipt["gasUsed"]) * int(receipt.get("effectiveGasPrice", 0)),
@@ -158,12 +158,6 @@ def only_deployment(record: Path) -> Iterator[None]:
         yield
 
 
-def _hex(value: Any) -> str:
-    if isinstance(value, str):
-        return value if value.startswith("0x") else "0x" + value
-    return "0x" + bytes(value).hex()
-
-
 class KeySigner:
     """Sends with the operator's own key: signed here, so its hash is recorded first."""
 
@@ -186,7 +180,7 @@ class KeySigner:
             logger.set_level(level)
         if signed is None:
             raise EdgeledgerError(f"account {self.address} did not sign the transaction")
-        tx_hash = _hex(signed.txn_hash)
+        tx_hash = as_hex(signed.txn_hash)
         before_broadcast(tx_hash)
         chain.provider.web3.eth.send_raw_transaction(signed.serialize_transaction())
         return tx_hash
@@ -203,7 +197,7 @@ class Impersonated:
 
         # The node signs for the impersonated sender with its own chain id.
         unsigned = {key: value for key, value in fields.items() if key != "chainId"}
-        tx_hash = _hex(chain.provider.web3.eth.send_transaction(unsigned))
+        tx_hash = as_hex(chain.provider.web3.eth.send_transaction(unsigned))
         before_broadcast(tx_hash)
         return tx_hash
 
@@ -223,9 +217,10 @@ class FeePolicy:
             web3.eth.max_priority_fee
         )
 
-    def current(self) -> tuple[int, int]:
-        """(max fee, priority fee) for a transaction sent now."""
-        base, tip = self.network()
+    def current(self, asked: tuple[int, int] | None = None) -> tuple[int, int]:
+        """(max fee, priority fee) for a transaction sent now, at the (base fee, tip) the node
+        `asked` if the caller has just read them."""
+        base, tip = asked or self.network()
         wanted = 2 * base + tip
         if self.cap_wei is not None and base + tip > self.cap_wei:
             raise EdgeledgerError(
@@ -293,7 +288,7 @@ class Rollout:
             at = f"at {receipt['contractAddress']}" if step.deploys else "(a call)"
             self.echo(
                 f"{step.name:<38} {at:<45} gas {int(receipt['gasUsed']):>9,}  block "
-                f"{int(receipt['blockNumber'])}  tx {_hex(receipt['transactionHash'])}"
+                f"{int(receipt['blockNumber'])}  tx {as_hex(receipt['transactionHash'])}"
             )
         deployment = Deployment.of(placed, parameters)
         self.record.complete(deployment)
@@ -330,12 +325,12 @@ class Rollout:
         if step.deploys:
             container = getattr(project, step.contract_type)
             data = container.constructor.serialize_transaction(*step.arguments(placed)).data
-            fields: dict[str, Any] = {"data": _hex(data)}
+            fields: dict[str, Any] = {"data": as_hex(data)}
         else:
             method = getattr(placed[step.target], step.method)
             fields = {
                 "to": str(placed[step.target].address),
-                "data": _hex(method.encode_input(*step.arguments(placed))),
+                "data": as_hex(method.encode_input(*step.arguments(placed))),
             }
         fields.update({"from": self.sender.address, "nonce": nonce, "value": 0})
         estimate = chain.provider.web3.eth.estimate_gas(fields)
@@ -373,7 +368,7 @@ class Rollout:
                     self.record.data["pending"] = None
                     self.record.save()
                     raise EdgeledgerError(
-                        f"{step.name}: transaction {_hex(receipt['transactionHash'])} reverted "
+                        f"{step.name}: transaction {as_hex(receipt['transactionHash'])} reverted "
                         f"in block {int(receipt['blockNumber'])}; nothing of it is recorded"
                     )
                 return dict(receipt)
@@ -428,9 +423,9 @@ class Rollout:
                 sender, nonce = str(tx["from"]).lower(), int(tx["nonce"])
                 if sender != self.sender.address.lower() or nonce != int(pending["nonce"]):
                     continue
-                if _hex(tx["hash"]).lower() in ours:
+                if as_hex(tx["hash"]).lower() in ours:
                     return dict(web3.eth.get_transaction_receipt(tx["hash"]))
-                taken_by = f"{_hex(tx['hash'])} in block {number}"
+                taken_by = f"{as_hex(tx['hash'])} in block {number}"
         # None of ours took it: the step did not happen (the transactions recorded can never
         # be mined now). It is done again from the start, at a fresh nonce.
         raise _NonceTaken(f"nonce {pending['nonce']} was taken by {taken_by}, not by this step")

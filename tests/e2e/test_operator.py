@@ -71,7 +71,9 @@ class Operator:
         places = ["--network", network or self.network, "--deployments-dir", str(self.records)]
         return [APE, "run", script, *args, *places]
 
-    def raw(self, line: list[str]) -> Any:
+    def raw(
+        self, line: list[str], env: dict[str, str] | None = None, timeout_s: float = 600
+    ) -> Any:
         """A command line as the operator types it (network included); the records go to the
         test's folder."""
         return subprocess.run(
@@ -79,9 +81,9 @@ class Operator:
             cwd=ROOT,
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=timeout_s,
             stdin=subprocess.DEVNULL,
-            env=self.env,
+            env=env or self.env,
         )
 
     def run(
@@ -91,14 +93,8 @@ class Operator:
         env: dict[str, str] | None = None,
         network: str | None = None,
     ) -> Any:
-        return subprocess.run(
-            self.command(script, *args, network=network),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            stdin=subprocess.DEVNULL,
-            env=env or self.env,
+        return self.raw(
+            ["run", script, *args, "--network", network or self.network], env, timeout_s=300
         )
 
     def deploy(self, *args: str) -> Any:

@@ -46,6 +46,9 @@ READ_INPUTS_KEPT = 256  # encoded reads a driver keeps (a replay reads a few thi
 SYNC_WAIT_S = 30.0  # how long anvil's eth_sendRawTransactionSync waits for its block
 METHOD_NOT_FOUND = -32601  # JSON-RPC's error code for a method the node does not have
 RPC_BATCH = 500  # requests per JSON-RPC batch: bounded bodies, whatever the calls
+# Blocks a batch sent `together` may take: what is left pending after them (a gap in a
+# sender's nonces) is awaited like any other and reported.
+TOGETHER_BLOCKS = 64
 
 
 @dataclass(frozen=True)
@@ -237,10 +240,16 @@ class ChainDriver:
 
     # ------------------------------------------------------------ the batch
 
-    def send(self, calls: Sequence[Call]) -> list[Receipt]:
+    def send(self, calls: Sequence[Call], together: bool = False) -> list[Receipt]:
         """Sign and send `calls` in order as one batch, then wait until every one is mined.
         Returns their receipts in the same order; raises BatchFailed naming the first step that
-        the node refused or that reverted."""
+        the node refused or that reverted.
+
+        `together` (an anvil that mines at once): the batch is mined in as few blocks as its
+        gas allows, not one block a transaction; a replay that sends hundreds of thousands of
+        transactions then keeps its chain young (a node's blocks cost more the longer it has
+        run: BENCHMARKS.md, "Chain throughput"). Only the order within each sender holds, as
+        ever; the blocks share a timestamp."""
         if not calls:
             return []
         # Every sender's next nonce from the node, for each batch (one request): a sender may
@@ -250,9 +259,9 @@ class ChainDriver:
             address = str(call.sender.address)
             if address not in self._keys:
                 self._keys[address] = signing_key(call.sender.private_key)
-        remembered = len(calls) == 1 and self._remembered(senders)
+        remembered = not together and len(calls) == 1 and self._remembered(senders)
         try:
-            return self._sent(calls, senders, remembered)
+            return self._sent(calls, senders, remembered, together)
         except BaseException:
             self._forget()
             raise
@@ -275,7 +284,9 @@ class ChainDriver:
         self._next_nonces.clear()
         self._kept = None
 
-    def _sent(self, calls: Sequence[Call], senders: list[str], remembered: bool) -> list[Receipt]:
+    def _sent(
+        self, calls: Sequence[Call], senders: list[str], remembered: bool, together: bool
+    ) -> list[Receipt]:
         """`send`'s work: `remembered`, with the nonces and fee cap the last batch left."""
         if remembered:
             assert self._kept is not None
@@ -313,22 +324,27 @@ class ChainDriver:
             )
             nonces[sender] += 1
         mined_now: dict[str, dict[str, Any]] = {}
-        # The one-request send waits up to anvil's own SYNC_WAIT_S: only where the driver
-        # would wait longer anyway, and while the node has the method.
-        lone = len(signed) == 1 and self._sync and self.timeout_s > SYNC_WAIT_S
-        if lone and automine.get("result") is True:
-            answers, mined_now = self._send_and_await(signed[0])
+        if together:
+            self._rpc([("evm_setAutomine", [False])])
+            try:
+                answers = self._rpc([("eth_sendRawTransaction", [s.raw]) for s in signed])
+                refused = self._refused(answers)
+                fillers = self._fill_gaps(signed, refused, max_fee) if refused else []
+            finally:
+                self._mine_the_pool()
         else:
-            answers = self._rpc([("eth_sendRawTransaction", [s.raw]) for s in signed])
-        refused = {
-            i: str(answer["error"].get("message", answer["error"]))
-            for i, answer in enumerate(answers)
-            if "error" in answer
-        }
-        if remembered and refused:  # a lone call, so nothing was taken: ask, and send again
-            self._forget()
-            return self._sent(calls, senders, remembered=False)
-        fillers = self._fill_gaps(signed, refused, max_fee) if refused else []
+            # The one-request send waits up to anvil's own SYNC_WAIT_S: only where the driver
+            # would wait longer anyway, and while the node has the method.
+            lone = len(signed) == 1 and self._sync and self.timeout_s > SYNC_WAIT_S
+            if lone and automine.get("result") is True:
+                answers, mined_now = self._send_and_await(signed[0])
+            else:
+                answers = self._rpc([("eth_sendRawTransaction", [s.raw]) for s in signed])
+            refused = self._refused(answers)
+            if remembered and refused:  # a lone call, so nothing was taken: ask, and send again
+                self._forget()
+                return self._sent(calls, senders, remembered=False, together=together)
+            fillers = self._fill_gaps(signed, refused, max_fee) if refused else []
         # Where a gap stayed open, the sender's later transactions wait in the pool: not mined,
         # so not awaited (the failure below names the first refused step).
         open_gaps: dict[str, int] = {}
@@ -362,6 +378,27 @@ class ChainDriver:
         self._next_nonces.update(nonces)
         self._kept = _Kept(max_fee, automine, times_taken_back())
         return mined
+
+    @staticmethod
+    def _refused(answers: list[dict[str, Any]]) -> dict[int, str]:
+        """The sends the node refused, by their place in the batch: why, in its words."""
+        return {
+            i: str(answer["error"].get("message", answer["error"]))
+            for i, answer in enumerate(answers)
+            if "error" in answer
+        }
+
+    def _mine_the_pool(self) -> None:
+        """Mine blocks until the node's pool holds nothing it can mine (a block holds what its
+        gas limit allows), then let the node mine at once again."""
+        try:
+            for _ in range(TOGETHER_BLOCKS):
+                (status,) = self._rpc([("txpool_status", [])])
+                if int(self._result(status, "the node's pool")["pending"], 16) == 0:
+                    break
+                self._rpc([("evm_mine", [])])
+        finally:
+            self._rpc([("evm_setAutomine", [True])])
 
     def _send_and_await(self, one: Signed) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """`one` sent by `eth_sendRawTransactionSync` (EIP-7966), which answers with the receipt

@@ -17,7 +17,9 @@ from edgeledger.replays.ray_units import check_ray_address
 
 @click.command()
 @click.option(
-    "--paper", is_flag=True, help="Bigger sizes: 4 block times, 8 stakeholders, 200 rounds."
+    "--paper",
+    is_flag=True,
+    help="The paper's sizes: 4 block times, 2,000 requests each, 8 stakeholders, 2,000 rounds.",
 )
 @click.option("--rounds", type=click.IntRange(min=1), help="Tasks per (deposit, AP) point.")
 @click.option("--requests", type=click.IntRange(min=1), help="Requests per block time.")

@@ -143,10 +143,12 @@ class Detector:
         challenge: bytes,
         difficulty_bits: int,
         bond_wei: int | None = None,
+        submitted: bytes | None = None,
     ) -> tuple[Call, bool]:
-        """The commitment to the verdict on the submitted result (read from the market), staked
-        with the detector bond (`bond_wei`, or read from the market); and the verdict."""
-        result = bytes(market.getRequest(request_id).result)
+        """The commitment to the verdict on the submitted result (`submitted`, as the market's
+        ResultSubmitted event gave it, or read from the market), staked with the detector bond
+        (`bond_wei`, or read from the market); and the verdict."""
+        result = bytes(market.getRequest(request_id).result) if submitted is None else submitted
         guilty = not solves(challenge, int.from_bytes(result, "big"), difficulty_bits)
         salt = self.new_salt()
         commitment = report_commitment(request_id, self.account.address, guilty, salt)

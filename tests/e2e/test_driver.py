@@ -393,3 +393,38 @@ def test_the_node_connection__opens_again_once_the_node_closed_it_while_idle() -
     assert served == [0, 1]
     with pytest.raises(OSError):  # nobody listens any more
         node.post(b"[]")
+
+
+def test_a_batch_together__takes_few_blocks_keeps_its_order_and_leaves_the_node_mining(
+    reputation: Any, agent: Any, chain: Any
+) -> None:
+    driver = ChainDriver()
+    first = chain.blocks.head.number
+
+    receipts = driver.send([register(reputation, agent, i) for i in range(40)], together=True)
+
+    assert [r.step for r in receipts] == [f"node {i}" for i in range(40)]
+    assert [reputation.getNodeIndex(synthetic(i)) for i in range(40)] == list(range(40))
+    # One block a transaction would be 40; the gas limit fits them in one or two.
+    assert {r.block_number for r in receipts} <= {first + 1, first + 2}
+    assert chain.provider.make_request("anvil_getAutomine", []) is True
+    reputation.registerNode(synthetic(40), sender=agent)  # ape's next call is mined at once
+    assert reputation.getNodeIndex(synthetic(40)) == 40
+
+
+def test_a_batch_together__names_a_revert_and_a_refusal_and_leaves_the_node_mining(
+    reputation: Any, agent: Any, chain: Any
+) -> None:
+    driver = ChainDriver()
+    twice = Call(agent, reputation, "registerNode", (synthetic(0),), step="node 0 again")
+    with pytest.raises(BatchFailed, match=r"node 0 again reverted.*NodeAlreadyRegistered"):
+        driver.send([register(reputation, agent, 0), twice], together=True)
+    unaffordable = register(reputation, agent, 1, value=10**30)
+
+    with pytest.raises(BatchFailed, match="the node refused node 1") as failed:
+        driver.send([unaffordable, register(reputation, agent, 2)], together=True)
+
+    assert [r.step for r in failed.value.receipts] == ["node 2"]
+    assert chain.provider.make_request("anvil_getAutomine", []) is True
+    driver.send([register(reputation, agent, 3)])
+    assert [reputation.getNodeIndex(synthetic(i)) for i in (0, 2, 3)] == [0, 1, 2]

@@ -28,12 +28,12 @@ def test_negotiation_units__split_each_block_time_s_requests_in_chunks() -> None
         CONFIG, block_times_s=(1.0, 2.0), negotiation_requests=25, negotiation_chunk=10
     )
     assert negotiation_units(config) == [
-        (1.0, 0, 10),
-        (1.0, 10, 10),
-        (1.0, 20, 5),
-        (2.0, 0, 10),
-        (2.0, 10, 10),
-        (2.0, 20, 5),
+        (1.0, 0, 10, 5),
+        (1.0, 10, 10, 5),
+        (1.0, 20, 5, 5),
+        (2.0, 0, 10, 5),
+        (2.0, 10, 10, 5),
+        (2.0, 20, 5, 5),
     ]
 
 

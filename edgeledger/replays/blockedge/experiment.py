@@ -234,10 +234,10 @@ def balance_versus_abnormality(
 
     One stakeholder for every case, in turn: its record in the market (how often it was
     slashed) carries from case to case, as it would for a node that stays. Its rounds run
-    `config.lanes` side by side (each step of theirs one batch of transactions through the
-    chain driver): it is the only bidder and anyone may bid however often it was slashed, so a
-    round's outcome does not depend on the rounds beside it."""
-
+    `config.lanes` side by side, each step of theirs one batch mined together (the chain
+    stays young: a block a batch, not a block a transaction). It is the only bidder and anyone
+    may bid however often it was slashed, so a round's outcome does not depend on the rounds
+    beside it."""
     parameters = DeployParameters(pow_difficulty_bits=config.round_difficulty_bits)
     market, verifiers = deploy_blockedge(accounts[0], parameters)
     lanes = _Lanes(
@@ -318,12 +318,8 @@ class _Lanes:
         market paid other than its rules say for the verdicts it gave."""
         from ape import chain
 
-        market, driver, requester, detector = (
-            self.market,
-            self.driver,
-            self.requester,
-            self.detector,
-        )
+        market, driver = self.market, self.driver
+        requester, detector = self.requester, self.detector
         for account in (requester.account, node.account, detector.account):
             fund(account)
         deadline = chain.pending_timestamp + terms.bidding_s

@@ -89,8 +89,8 @@ def plot_balance(
             axes.axvspan(point.low, point.high, color=colour, alpha=0.15)
     axes.axhline(0, color="black", linewidth=0.8)
     axes.set_xlabel(
-        "abnormality probability AP (dashed: expected balance; dotted: its zero, I / (I + D); "
-        "band: measured break-even's 95% interval)",
+        "abnormality probability AP\n(dashed: expected balance; dotted: its zero, I / (I + D);"
+        "\nband: the measured break-even's 95% interval)",
         fontsize="small",
     )
     axes.set_ylabel("final balance, ether")

@@ -23,8 +23,9 @@ class BlockedgeReplayConfig:
     deposits_ether: tuple[int, ...] = (1_000, 2_000, 3_000)
     incentive_ether: int = 10
     rounds: int = 20
-    # Rounds of a balance point played side by side (each step of theirs one batch).
-    lanes: int = 100
+    # Rounds of a balance point played side by side (each step of theirs one batch): 500 ran
+    # the paper's 12,000 rounds at 1,000 ether 1.85x as fast as 100, with the same rows.
+    lanes: int = 500
     # Bootstrap resamples of the rounds for the break-even's 95% interval.
     resamples: int = 2_000
     round_difficulty_bits: int = 8

@@ -25,8 +25,8 @@ def new_salt() -> bytes:
 
 def pow_hash(challenge: bytes, nonce: int) -> int:
     """keccak256(abi.encode(challenge, nonce)) as the verifier computes it. Two bytes32 encode
-    as their 64 bytes (a shorter challenge padded on the right): written out, since eth_abi's
-    encoder took 95% of a search's time."""
+    as their 64 bytes (a shorter challenge padded on the right): written out, twice as fast as
+    through eth_abi's encoder (21.5 against 42.7 µs a hash, measured together)."""
     if len(challenge) > 32:
         raise ValueError(f"a challenge is a bytes32; this one has {len(challenge)} bytes")
     return int.from_bytes(keccak(challenge.ljust(32, b"\0") + nonce.to_bytes(32, "big")), "big")
